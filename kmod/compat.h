@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel version shims for the out-of-tree build. This is the only file that
+ * may test LINUX_VERSION_CODE; Kbuild force-includes it into every object.
+ */
+#ifndef _MEMSLOT_COMPAT_H
+#define _MEMSLOT_COMPAT_H
+
+#include <linux/version.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+#include <linux/atomic.h>
+#include <linux/kernel.h>
+#include <linux/netlink.h>
+
+/*
+ * 6.1 has no per-request buffer for formatted extack messages
+ * (netlink_ext_ack::_msg_buf, 6.2). Format into a ring of slots instead:
+ * a slot is reused only after 255 later formatted errors, and the last byte
+ * of each slot is never written, so a reader always finds a terminator.
+ */
+#define MEMSLOT_COMPAT_MSG_SLOTS	256
+#define MEMSLOT_COMPAT_MSG_LEN		80
+extern char memslot_compat_msgs[MEMSLOT_COMPAT_MSG_SLOTS][MEMSLOT_COMPAT_MSG_LEN];
+extern atomic_t memslot_compat_msg_next;
+
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
+	struct netlink_ext_ack *__extack = (extack);			\
+	char *__buf;							\
+									\
+	if (!__extack)							\
+		break;							\
+	__buf = memslot_compat_msgs[(unsigned int)			\
+		atomic_inc_return(&memslot_compat_msg_next) %		\
+		MEMSLOT_COMPAT_MSG_SLOTS];				\
+	snprintf(__buf, MEMSLOT_COMPAT_MSG_LEN - 1, fmt, ##args);	\
+	__extack->_msg = __buf;						\
+} while (0)
+
+#define NL_SET_ERR_MSG_ATTR_FMT(extack, attr, fmt, args...) do {	\
+	struct netlink_ext_ack *__e = (extack);				\
+									\
+	if (__e)							\
+		__e->bad_attr = (attr);					\
+	NL_SET_ERR_MSG_FMT(__e, fmt, ##args);				\
+} while (0)
+#define MEMSLOT_COMPAT_NEED_MSG_RING 1
+#endif
+
+#endif /* _MEMSLOT_COMPAT_H */

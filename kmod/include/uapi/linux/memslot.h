@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/memslot.yaml */
+/* YNL-GEN uapi header */
+
+#ifndef _UAPI_LINUX_MEMSLOT_H
+#define _UAPI_LINUX_MEMSLOT_H
+
+#define MEMSLOT_FAMILY_NAME	"memslot"
+#define MEMSLOT_FAMILY_VERSION	1
+
+#define MEMSLOT_NAME_MAX_LEN	31
+
+enum {
+	MEMSLOT_A_SPACE_ID = 1,
+	MEMSLOT_A_SPACE_NAME,
+	MEMSLOT_A_SPACE_OWNER_PID,
+	MEMSLOT_A_SPACE_GENERATION,
+	MEMSLOT_A_SPACE_PAD,
+
+	__MEMSLOT_A_SPACE_MAX,
+	MEMSLOT_A_SPACE_MAX = (__MEMSLOT_A_SPACE_MAX - 1)
+};
+
+enum {
+	MEMSLOT_CMD_SPACE_NEW = 1,
+	MEMSLOT_CMD_SPACE_DEL,
+	MEMSLOT_CMD_SPACE_GET,
+	MEMSLOT_CMD_SPACE_NEW_NTF,
+	MEMSLOT_CMD_SPACE_DEL_NTF,
+
+	__MEMSLOT_CMD_MAX,
+	MEMSLOT_CMD_MAX = (__MEMSLOT_CMD_MAX - 1)
+};
+
+#define MEMSLOT_MCGRP_EVENTS	"events"
+
+#endif /* _UAPI_LINUX_MEMSLOT_H */

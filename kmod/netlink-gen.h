@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	Documentation/netlink/specs/memslot.yaml */
+/* YNL-GEN kernel header */
+
+#ifndef _LINUX_MEMSLOT_GEN_H
+#define _LINUX_MEMSLOT_GEN_H
+
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include <uapi/linux/memslot.h>
+
+extern const struct nla_policy memslot_space_new_nl_policy[MEMSLOT_A_SPACE_NAME + 1];
+
+extern const struct nla_policy memslot_space_del_nl_policy[MEMSLOT_A_SPACE_ID + 1];
+
+extern const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 1];
+
+/* Ops table for memslot */
+extern const struct genl_ops memslot_nl_ops[3];
+
+int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_space_get_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_space_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb);
+
+enum {
+	MEMSLOT_NLGRP_EVENTS,
+};
+
+#endif /* _LINUX_MEMSLOT_GEN_H */

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "memslot": request handlers, notifications and
+ * the socket-release hook that tears down a closed owner's spaces.
+ *
+ * Policies and the ops table come from netlink-gen.c, generated from
+ * Documentation/netlink/specs/memslot.yaml. Ops run in parallel
+ * (parallel_ops); spaces carry their own references and locks.
+ */
+#include <linux/capability.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "netlink-gen.h"
+#include "space.h"
+
+static const struct genl_multicast_group ms_mcgrps[] = {
+	[MEMSLOT_NLGRP_EVENTS] = {
+		.name = MEMSLOT_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+static struct genl_family ms_family __ro_after_init = {
+	.name		= MEMSLOT_FAMILY_NAME,
+	.version	= MEMSLOT_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= memslot_nl_ops,
+	.n_ops		= ARRAY_SIZE(memslot_nl_ops),
+	.resv_start_op	= MEMSLOT_CMD_SPACE_NEW, /* all ops strict */
+	.mcgrps		= ms_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ms_mcgrps),
+};
+
+static void ms_owner_from_info(struct ms_owner *who, struct genl_info *info)
+{
+	who->net = genl_info_net(info);
+	who->portid = info->snd_portid;
+	who->tgid = task_tgid(current);
+}
+
+/* Fill one space message; the caller holds a reference on @space. */
+static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
+			 u32 portid, u32 seq, int flags, u8 cmd)
+{
+	void *hdr;
+	u64 generation;
+
+	hdr = genlmsg_put(skb, portid, seq, &ms_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	mutex_lock(&space->lock);
+	generation = space->generation;
+	mutex_unlock(&space->lock);
+	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
+	    (space->name[0] &&
+	     nla_put_string(skb, MEMSLOT_A_SPACE_NAME, space->name)) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_OWNER_PID,
+			pid_vnr(space->owner.tgid)) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_GENERATION, generation,
+			      MEMSLOT_A_SPACE_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static void ms_notify_space(struct ms_space *space, u8 cmd)
+{
+	struct net *net = space->owner.net;
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&ms_family, net, MEMSLOT_NLGRP_EVENTS))
+		return;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (ms_fill_space(skb, space, 0, 0, 0, cmd)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_multicast_netns(&ms_family, net, skb, 0, MEMSLOT_NLGRP_EVENTS,
+				GFP_KERNEL);
+}
+
+static void ms_space_destroy_notify(struct ms_space *space)
+{
+	ms_notify_space(space, MEMSLOT_CMD_SPACE_DEL_NTF);
+	ms_space_destroy(space);
+}
+
+/*
+ * The space named by MEMSLOT_A_SPACE_ID, referenced, if the caller may see
+ * it: its owner, or (@admin_ok) a reader with CAP_SYS_ADMIN. Anything else
+ * looks exactly like a space that does not exist.
+ */
+static struct ms_space *ms_lookup_space(struct sk_buff *skb,
+					struct genl_info *info, bool admin_ok)
+{
+	struct nlattr *attr = info->attrs[MEMSLOT_A_SPACE_ID];
+	struct ms_space *space;
+	struct ms_owner who;
+	u32 id;
+
+	if (GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_SPACE_ID)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "missing space id (MEMSLOT_A_SPACE_ID)");
+		return ERR_PTR(-EINVAL);
+	}
+	id = nla_get_u32(attr);
+	ms_owner_from_info(&who, info);
+	space = ms_space_get_by_id(id);
+	if (space && !ms_owner_matches(space, &who) &&
+	    !(admin_ok && netlink_capable(skb, CAP_SYS_ADMIN))) {
+		ms_space_put(space);
+		space = NULL;
+	}
+	if (!space) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+					"space %u: no such space for this socket",
+					id);
+		return ERR_PTR(-ENOENT);
+	}
+	return space;
+}
+
+int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *name_attr = info->attrs[MEMSLOT_A_SPACE_NAME];
+	struct ms_space *space;
+	struct ms_owner who;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ms_owner_from_info(&who, info);
+	space = ms_space_create(&who, name_attr ? nla_data(name_attr) : NULL);
+	if (IS_ERR(space)) {
+		NL_SET_ERR_MSG(info->extack, "cannot create space");
+		err = PTR_ERR(space);
+		goto err_free_msg;
+	}
+	err = ms_fill_space(msg, space, info->snd_portid, info->snd_seq, 0,
+			    MEMSLOT_CMD_SPACE_NEW);
+	if (err)
+		goto err_destroy_space;
+	ms_notify_space(space, MEMSLOT_CMD_SPACE_NEW_NTF);
+	return genlmsg_reply(msg, info);
+
+err_destroy_space:
+	ms_space_destroy(space);
+err_free_msg:
+	nlmsg_free(msg);
+	return err;
+}
+
+int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ms_space *space;
+
+	space = ms_lookup_space(skb, info, false);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	ms_space_destroy_notify(space);
+	ms_space_put(space);
+	return 0;
+}
+
+int memslot_nl_space_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ms_space *space;
+	struct sk_buff *msg;
+	int err;
+
+	space = ms_lookup_space(skb, info, true);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto err_put_space;
+	}
+	err = ms_fill_space(msg, space, info->snd_portid, info->snd_seq, 0,
+			    MEMSLOT_CMD_SPACE_GET);
+	if (err)
+		goto err_free_msg;
+	ms_space_put(space);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+err_put_space:
+	ms_space_put(space);
+	return err;
+}
+
+static bool ms_dump_visible(struct netlink_callback *cb,
+			    const struct ms_space *space)
+{
+	struct ms_owner who = {
+		.net = sock_net(cb->skb->sk),
+		.portid = NETLINK_CB(cb->skb).portid,
+		.tgid = task_tgid(current),
+	};
+
+	return ms_owner_matches(space, &who) ||
+	       netlink_capable(cb->skb, CAP_SYS_ADMIN);
+}
+
+/* cb->args[0]: the next space id to look at. */
+int memslot_nl_space_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	unsigned long index = cb->args[0];
+	struct ms_space *space;
+	int err = 0;
+
+	cb->seq = ms_space_registry_seq();
+	while ((space = ms_space_next(&index))) {
+		if (ms_dump_visible(cb, space))
+			err = ms_fill_space(skb, space,
+					    NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    MEMSLOT_CMD_SPACE_GET);
+		ms_space_put(space);
+		if (err)
+			break;
+		if (skb->len)
+			nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+		index++;
+	}
+	cb->args[0] = index;
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len; /* continue in the next part */
+	return err ?: skb->len;
+}
+
+/* Destroy every space owned by a netlink socket that is being released. */
+static int ms_netlink_notify(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	unsigned long index = 0;
+	struct ms_space *space;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	while ((space = ms_space_next(&index))) {
+		if (net_eq(space->owner.net, n->net) &&
+		    space->owner.portid == n->portid)
+			ms_space_destroy_notify(space);
+		ms_space_put(space);
+		index++;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ms_netlink_notifier = {
+	.notifier_call = ms_netlink_notify,
+};
+
+int __init ms_netlink_init(void)
+{
+	int err;
+
+	err = netlink_register_notifier(&ms_netlink_notifier);
+	if (err)
+		return err;
+	err = genl_register_family(&ms_family);
+	if (err)
+		goto err_unregister_notifier;
+	return 0;
+
+err_unregister_notifier:
+	netlink_unregister_notifier(&ms_netlink_notifier);
+	return err;
+}
+
+/*
+ * Unregistering the family waits for running doit handlers, and
+ * unregistering the notifier waits for a running release hook; no space
+ * exists by now (each holds a module reference).
+ */
+void ms_netlink_uninit(void)
+{
+	genl_unregister_family(&ms_family);
+	netlink_unregister_notifier(&ms_netlink_notifier);
+}
