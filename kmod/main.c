@@ -5,7 +5,7 @@
  */
 #include <linux/module.h>
 #include <linux/rcupdate.h>
-#include <uapi/linux/memslot.h>
+#include <net/genetlink.h>
 
 #include "netlink.h"
 

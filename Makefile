@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+# memslot top-level build. See README.
+#
+#   make deps       install the Debian packages the project needs (apt)
+#   make            module for the newest installed 6.1 and 6.12 kernels
+#                   (KVER=<release> for one, e.g. KVER=$(uname -r) on a host),
+#                   libmemslot, tools, selftests
+#   make check      unit tests (ASan+UBSan), spec/codegen and checkpatch
+#                   checks, then the kselftests in a VM on 6.1 and 6.12
+#   make demo       boot the test VM and run the demo
+#   make vm-shell   boot the test VM (KVER=...) with a shell
+#   make regen      regenerate uAPI + policies from the YAML spec
+#   make install    install module (KVER), library, header, tools
+
+TOP := $(CURDIR)
+B := $(TOP)/build
+KSRC := $(B)/src-6.12
+KSRC61 := $(B)/src-6.1
+SHELL := /bin/bash
+
+newest = $(shell ls -d /usr/src/linux-headers-$(1)*-amd64 2>/dev/null | \
+	sed 's|.*/linux-headers-||' | sort -V | tail -n1)
+ifeq ($(KVER),)
+KVERS := $(call newest,6.1.) $(call newest,6.12.)
+else
+KVERS := $(KVER)
+endif
+kdir = $(firstword $(wildcard /lib/modules/$(1)/build) /usr/src/linux-headers-$(1))
+
+all: modules lib tools selftests
+
+deps:
+	@tools/deps.sh
+
+$(KSRC)/.memslot-extracted:
+	@tools/ksrc.sh 6.12 $(KSRC)
+$(KSRC61)/.memslot-extracted:
+	@tools/ksrc.sh 6.1 $(KSRC61)
+ksrc: $(KSRC)/.memslot-extracted
+
+# One build directory per kernel (kbuild builds next to the sources).
+modules:
+	@test -n "$(strip $(KVERS))" || { echo "no kernel headers: make deps" >&2; exit 1; }
+	@set -e; for v in $(KVERS); do \
+		d=$(B)/kmod-$$v; mkdir -p $$d; \
+		for f in $(TOP)/kmod/*.[ch] $(TOP)/kmod/Kbuild $(TOP)/kmod/include; do \
+			ln -sfn $$f $$d/; done; \
+		echo "  KMOD    $$v"; \
+		$(MAKE) -s -C $(call kdir,$$v) M=$$d W=1 \
+			MEMSLOT_VERSION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
+			modules 2>&1 | grep -v 'Skipping BTF generation' || true; \
+		test -f $$d/memslot.ko; \
+	done
+
+lib:
+	@$(MAKE) -s -C lib
+tools: lib
+	@$(MAKE) -s -C tools
+selftests: ksrc lib
+	@$(MAKE) -s -C selftests KSFT_DIR=$(KSRC)/tools/testing/selftests
+
+# Host unit tests of the module's pure code.
+UNIT_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -D_GNU_SOURCE -I$(KSRC)/tools/include \
+	-I$(KSRC)/tools/testing/selftests
+$(B)/unit/layout_test: kmod/test/layout_test.c kmod/layout.c kmod/layout.h ksrc
+	@mkdir -p $(B)/unit
+	$(CC) $(UNIT_CFLAGS) -o $@ kmod/test/layout_test.c kmod/layout.c \
+		$(KSRC)/tools/lib/rbtree.c
+unit: $(B)/unit/layout_test
+
+regen: ksrc
+	tools/ynl-regen.sh $(KSRC)
+
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl --strict --no-tree --quiet \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+KMOD_SRC := $(filter-out kmod/netlink-gen.c kmod/netlink-gen.h,$(wildcard kmod/*.[ch]))
+
+check: deps
+	@tools/check.sh
+
+# Pieces of "make check", each usable alone.
+check-static: ksrc
+	@tools/ynl-regen.sh $(KSRC) --check
+	@$(CHECKPATCH) -f $(KMOD_SRC) kmod/test/*.c && echo "checkpatch: clean"
+
+vm-test: all
+	@tools/vm/run-tests.sh $(KVERS)
+
+demo: deps all
+	@tools/vm/run-demo.sh $(firstword $(filter 6.12.%,$(KVERS)) $(KVERS))
+
+vm-shell: all
+	@v=$(firstword $(KVERS)); mkdir -p $(B)/vm-$$v; \
+	tools/vm/vm.sh shell $$v $(B)/kmod-$$v/memslot.ko $(B)/vm-$$v \
+		$(addprefix $(TOP)/selftests/,memslot_genl_test memslot_module_test) \
+		$(TOP)/tools/memslotctl:bin
+
+install: all
+	$(MAKE) -C $(call kdir,$(firstword $(KVERS))) M=$(B)/kmod-$(firstword $(KVERS)) modules_install
+	$(MAKE) -C lib install
+	install -D -m 755 tools/memslotctl $(DESTDIR)$(or $(PREFIX),/usr/local)/sbin/memslotctl
+
+clean:
+	rm -rf $(filter-out $(KSRC) $(KSRC61),$(wildcard $(B)/*))
+	$(MAKE) -s -C lib clean
+	$(MAKE) -s -C tools clean
+	$(MAKE) -s -C selftests clean
+
+distclean: clean
+	rm -rf $(B)
+
+.PHONY: all deps ksrc modules lib tools selftests unit regen check \
+	check-static vm-test demo vm-shell install clean distclean

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBMEMSLOT_INTERNAL_H
+#define LIBMEMSLOT_INTERNAL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/memslot.h>
+#include <stdint.h>
+
+#include "libmemslot.h"
+
+#define MS_ERRMSG_LEN	256
+
+struct memslot {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;		/* generic netlink id of "memslot" */
+	uint8_t *req;			/* last request sent (for extack offsets) */
+	uint8_t *rx;			/* receive buffer */
+	char errmsg[MS_ERRMSG_LEN];
+	int err_attr;
+	int dump_intr;			/* NLM_F_DUMP_INTR seen in this dump */
+};
+
+/* Start a request for @cmd in ms->req; @flags beyond NLM_F_REQUEST|ACK. */
+struct nlmsghdr *ms_req_start(struct memslot *ms, uint8_t cmd, uint16_t flags);
+/* Send ms->req and process replies with @cb until the ACK or DONE. */
+int ms_req_run(struct memslot *ms, mnl_cb_t cb, void *arg);
+int ms_set_err(struct memslot *ms, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* LIBMEMSLOT_INTERNAL_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Spaces: create, delete, get, walk; and the space snapshot object. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct memslot_space {
+	uint32_t id;
+	uint32_t owner_pid;
+	uint64_t generation;
+	char name[MEMSLOT_NAME_MAX_LEN + 1];
+};
+
+static const char *const ms_space_attr_names[] = {
+	[MEMSLOT_A_SPACE_ID] = "MEMSLOT_A_SPACE_ID",
+	[MEMSLOT_A_SPACE_NAME] = "MEMSLOT_A_SPACE_NAME",
+	[MEMSLOT_A_SPACE_OWNER_PID] = "MEMSLOT_A_SPACE_OWNER_PID",
+	[MEMSLOT_A_SPACE_GENERATION] = "MEMSLOT_A_SPACE_GENERATION",
+	[MEMSLOT_A_SPACE_PAD] = "MEMSLOT_A_SPACE_PAD",
+};
+
+const char *memslot_err_attr_name(const struct memslot *ms)
+{
+	int t = memslot_err_attr(ms);
+
+	if (t <= 0 || t > MEMSLOT_A_SPACE_MAX)
+		return NULL;
+	return ms_space_attr_names[t];
+}
+
+static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
+{
+	const struct nlattr *attr;
+
+	memset(s, 0, sizeof(*s));
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case MEMSLOT_A_SPACE_ID:
+			s->id = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_SPACE_NAME:
+			strncpy(s->name, mnl_attr_get_str(attr),
+				sizeof(s->name) - 1);
+			break;
+		case MEMSLOT_A_SPACE_OWNER_PID:
+			s->owner_pid = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_SPACE_GENERATION:
+			s->generation = mnl_attr_get_u64(attr);
+			break;
+		}
+	}
+}
+
+static int ms_cb_space_one(const struct nlmsghdr *nlh, void *data)
+{
+	ms_space_parse(nlh, data);
+	return MNL_CB_OK;
+}
+
+int memslot_space_new(struct memslot *ms, const char *name, uint32_t *id)
+{
+	struct memslot_space s = { 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_NEW, 0);
+	if (name) {
+		if (strlen(name) > MEMSLOT_NAME_MAX_LEN)
+			return ms_set_err(ms, -ENAMETOOLONG,
+					  "space name longer than %d bytes",
+					  MEMSLOT_NAME_MAX_LEN);
+		mnl_attr_put_strz(nlh, MEMSLOT_A_SPACE_NAME, name);
+	}
+	ret = ms_req_run(ms, ms_cb_space_one, &s);
+	if (ret)
+		return ret;
+	if (!s.id)
+		return ms_set_err(ms, -EPROTO, "reply carries no space id");
+	if (id)
+		*id = s.id;
+	return 0;
+}
+
+int memslot_space_del(struct memslot *ms, uint32_t id)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, id);
+	return ms_req_run(ms, NULL, NULL);
+}
+
+int memslot_space_get(struct memslot *ms, uint32_t id,
+		      struct memslot_space **sp)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_GET, 0);
+	struct memslot_space s = { 0 };
+	int ret;
+
+	*sp = NULL;
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, id);
+	ret = ms_req_run(ms, ms_cb_space_one, &s);
+	if (ret)
+		return ret;
+	*sp = memslot_space_dup(&s);
+	return *sp ? 0 : -ENOMEM;
+}
+
+struct ms_walk {
+	memslot_space_cb cb;
+	void *arg;
+};
+
+static int ms_cb_space_walk(const struct nlmsghdr *nlh, void *data)
+{
+	struct ms_walk *w = data;
+	struct memslot_space s;
+
+	ms_space_parse(nlh, &s);
+	return w->cb(&s, w->arg);
+}
+
+int memslot_space_foreach(struct memslot *ms, memslot_space_cb cb, void *arg)
+{
+	struct ms_walk w = { .cb = cb, .arg = arg };
+	int ret;
+
+	ms_req_start(ms, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP);
+	ret = ms_req_run(ms, ms_cb_space_walk, &w);
+	if (!ret && ms->dump_intr)
+		return ms_set_err(ms, -EAGAIN,
+				  "spaces changed during the dump; walk again");
+	return ret;
+}
+
+struct memslot_space *memslot_space_dup(const struct memslot_space *s)
+{
+	struct memslot_space *copy = malloc(sizeof(*copy));
+
+	if (copy)
+		*copy = *s;
+	return copy;
+}
+
+void memslot_space_free(struct memslot_space *s)
+{
+	free(s);
+}
+
+uint32_t memslot_space_id(const struct memslot_space *s)
+{
+	return s->id;
+}
+
+const char *memslot_space_name(const struct memslot_space *s)
+{
+	return s->name;
+}
+
+uint32_t memslot_space_owner_pid(const struct memslot_space *s)
+{
+	return s->owner_pid;
+}
+
+uint64_t memslot_space_generation(const struct memslot_space *s)
+{
+	return s->generation;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/msg.h>
+
+#include "nlclient.h"
+
+static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
+	[MEMSLOT_A_SPACE_ID] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_NAME] = { .type = NLA_STRING },
+	[MEMSLOT_A_SPACE_OWNER_PID] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_GENERATION] = { .type = NLA_U64 },
+};
+
+int nlc_open(struct nlc *c)
+{
+	int one = 1;
+
+	c->sk = nl_socket_alloc();
+	if (!c->sk)
+		return -ENOMEM;
+	if (genl_connect(c->sk))
+		return -ENOTCONN;
+	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	nl_socket_disable_auto_ack(c->sk);
+	c->family = genl_ctrl_resolve(c->sk, MEMSLOT_FAMILY_NAME);
+	return c->family < 0 ? -ENOENT : 0;
+}
+
+void nlc_close(struct nlc *c)
+{
+	if (c->sk)
+		nl_socket_free(c->sk);
+	c->sk = NULL;
+}
+
+struct nl_msg *nlc_msg(struct nlc *c, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (msg)
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
+			    flags | NLM_F_ACK, cmd, MEMSLOT_FAMILY_VERSION);
+	return msg;
+}
+
+struct nlc_xfer_ctx {
+	struct nlc_result *res;
+	struct nl_msg *req;
+	bool done;
+};
+
+static int nlc_on_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlc_xfer_ctx *x = arg;
+	struct nlc_result *res = x->res;
+	struct nlattr *tb[MEMSLOT_A_SPACE_MAX + 1];
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlc_space *s;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		res->dump_intr = true;
+	if (res->n >= NLC_MAX_SPACES ||
+	    genlmsg_parse(nlh, 0, tb, MEMSLOT_A_SPACE_MAX, nlc_space_policy))
+		return NL_SKIP;
+	s = &res->sp[res->n];
+	res->cmd[res->n++] = genlmsg_hdr(nlh)->cmd;
+	memset(s, 0, sizeof(*s));
+	if (tb[MEMSLOT_A_SPACE_ID])
+		s->id = nla_get_u32(tb[MEMSLOT_A_SPACE_ID]);
+	if (tb[MEMSLOT_A_SPACE_NAME])
+		snprintf(s->name, sizeof(s->name), "%s",
+			 nla_get_string(tb[MEMSLOT_A_SPACE_NAME]));
+	if (tb[MEMSLOT_A_SPACE_OWNER_PID])
+		s->owner_pid = nla_get_u32(tb[MEMSLOT_A_SPACE_OWNER_PID]);
+	if (tb[MEMSLOT_A_SPACE_GENERATION])
+		s->generation = nla_get_u64(tb[MEMSLOT_A_SPACE_GENERATION]);
+	return NL_OK;
+}
+
+/* The attribute type at byte @off of the request, or 0. */
+static int nlc_attr_at(struct nl_msg *req, uint32_t off)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(req);
+	struct nlattr *a;
+
+	if (off < NLMSG_HDRLEN + GENL_HDRLEN || off + NLA_HDRLEN > nlh->nlmsg_len)
+		return 0;
+	a = (struct nlattr *)((char *)nlh + off);
+	return nla_type(a);
+}
+
+static int nlc_on_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlc_xfer_ctx *x = arg;
+	struct nlattr *tlv;
+	int off = sizeof(*e), rem;
+
+	(void)nla;
+	x->res->err = e->error;
+	x->done = true;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	rem = nlh->nlmsg_len - NLMSG_HDRLEN - off;
+	nla_for_each_attr(tlv, (struct nlattr *)((char *)e + off), rem, rem) {
+		switch (nla_type(tlv)) {
+		case NLMSGERR_ATTR_MSG:
+			snprintf(x->res->msg, sizeof(x->res->msg), "%s",
+				 (char *)nla_data(tlv));
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			x->res->bad_attr = nlc_attr_at(x->req, nla_get_u32(tlv));
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			x->res->miss_type = nla_get_u32(tlv);
+			break;
+		}
+	}
+	return NL_STOP;
+}
+
+static int nlc_on_finish(struct nl_msg *msg, void *arg)
+{
+	struct nlc_xfer_ctx *x = arg;
+
+	if (nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP_INTR)
+		x->res->dump_intr = true;
+	x->done = true;
+	return NL_STOP;
+}
+
+static int nlc_on_ack(struct nl_msg *msg, void *arg)
+{
+	struct nlc_xfer_ctx *x = arg;
+
+	(void)msg;
+	x->done = true;
+	return NL_STOP;
+}
+
+int nlc_xfer(struct nlc *c, struct nl_msg *msg, struct nlc_result *res)
+{
+	struct nlc_xfer_ctx x = { .res = res, .req = msg };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nlc_on_valid, &x);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nlc_on_finish, &x);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nlc_on_ack, &x);
+	nl_cb_err(cb, NL_CB_CUSTOM, nlc_on_error, &x);
+	ret = nl_send_auto(c->sk, msg);
+	while (ret >= 0 && !x.done)
+		ret = nl_recvmsgs(c->sk, cb);
+	nl_cb_put(cb);
+	nlmsg_free(msg);
+	if (ret < 0 && !x.done)
+		return -EIO;
+	return res->err;
+}
+
+int nlc_space_new(struct nlc *c, const char *name, struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_NEW, 0);
+
+	if (name)
+		nla_put_string(msg, MEMSLOT_A_SPACE_NAME, name);
+	return nlc_xfer(c, msg, res);
+}
+
+static int nlc_space_by_id(struct nlc *c, uint8_t cmd, uint32_t id,
+			   struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, cmd, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_SPACE_ID, id);
+	return nlc_xfer(c, msg, res);
+}
+
+int nlc_space_del(struct nlc *c, uint32_t id, struct nlc_result *res)
+{
+	return nlc_space_by_id(c, MEMSLOT_CMD_SPACE_DEL, id, res);
+}
+
+int nlc_space_get(struct nlc *c, uint32_t id, struct nlc_result *res)
+{
+	return nlc_space_by_id(c, MEMSLOT_CMD_SPACE_GET, id, res);
+}
+
+int nlc_space_dump(struct nlc *c, struct nlc_result *res)
+{
+	return nlc_xfer(c, nlc_msg(c, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP), res);
+}
+
+bool nlc_has_space(const struct nlc_result *res, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < res->n; i++)
+		if (res->sp[i].id == id)
+			return true;
+	return false;
+}
+
+int nlc_join_events(struct nlc *c)
+{
+	int grp = genl_ctrl_resolve_grp(c->sk, MEMSLOT_FAMILY_NAME,
+					MEMSLOT_MCGRP_EVENTS);
+
+	if (grp < 0)
+		return grp;
+	nl_socket_disable_seq_check(c->sk);
+	return nl_socket_add_membership(c->sk, grp) ? -errno : 0;
+}
+
+int nlc_read_events(struct nlc *c, struct nlc_result *res)
+{
+	struct nlc_xfer_ctx x = { .res = res };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	memset(res, 0, sizeof(*res));
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nlc_on_valid, &x);
+	nl_socket_set_nonblocking(c->sk);
+	while (nl_recvmsgs(c->sk, cb) >= 0)
+		;
+	nl_cb_put(cb);
+	return res->n;
+}
+
+int nlc_drop_privileges(void)
+{
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534))
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memslotctl: inspect and drive memslot spaces, iproute2 style.
+ *
+ *   memslotctl [-j] [-b FILE] space { list | show ID | new [name NAME] | del ID }
+ *
+ * A space lives as long as the socket that created it: "space new" in a
+ * one-shot command is gone when memslotctl exits, so use -b (batch: one
+ * command a line, "-" for stdin) to create and use spaces in one session.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libmemslot.h"
+
+static int json;
+
+struct cmd_ctx {
+	struct memslot *ms;
+	int argc;
+	char **argv;
+	int first;	/* JSON: no comma before the next object */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: memslotctl [-j] [-b FILE] OBJECT COMMAND\n"
+		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
+		"Options: -j JSON output, -b FILE run commands from FILE (- = stdin)\n");
+}
+
+static int report(struct memslot *ms, int err, const char *what)
+{
+	const char *attr = memslot_err_attr_name(ms);
+	const char *msg = memslot_errmsg(ms);
+
+	fprintf(stderr, "Error: %s: %s", what, msg[0] ? msg : strerror(-err));
+	if (attr)
+		fprintf(stderr, " (attribute %s)", attr);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static int print_space(const struct memslot_space *s, void *arg)
+{
+	struct cmd_ctx *c = arg;
+
+	if (json) {
+		printf("%s{\"id\":%" PRIu32 ",\"name\":", c->first ? "" : ",",
+		       memslot_space_id(s));
+		json_str(memslot_space_name(s));
+		printf(",\"owner_pid\":%" PRIu32 ",\"generation\":%" PRIu64 "}",
+		       memslot_space_owner_pid(s), memslot_space_generation(s));
+	} else {
+		printf("space %" PRIu32, memslot_space_id(s));
+		if (memslot_space_name(s)[0])
+			printf(" name %s", memslot_space_name(s));
+		printf(" owner %" PRIu32 " generation %" PRIu64 "\n",
+		       memslot_space_owner_pid(s), memslot_space_generation(s));
+	}
+	c->first = 0;
+	return 0;
+}
+
+static int parse_id(const char *s, uint32_t *id)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || !*s || v > UINT32_MAX) {
+		fprintf(stderr, "Error: \"%s\" is not a valid space id\n", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+static int space_list(struct cmd_ctx *c)
+{
+	int err;
+
+	if (json)
+		printf("[");
+	c->first = 1;
+	err = memslot_space_foreach(c->ms, print_space, c);
+	if (json)
+		printf("]\n");
+	return err ? report(c->ms, err, "space list") : 0;
+}
+
+static int space_show(struct cmd_ctx *c)
+{
+	struct memslot_space *s;
+	uint32_t id;
+	int err;
+
+	if (c->argc != 1 || parse_id(c->argv[0], &id))
+		return usage(stderr), 1;
+	err = memslot_space_get(c->ms, id, &s);
+	if (err)
+		return report(c->ms, err, "space show");
+	c->first = 1;
+	print_space(s, c);
+	if (json)
+		printf("\n");
+	memslot_space_free(s);
+	return 0;
+}
+
+static int space_new(struct cmd_ctx *c)
+{
+	const char *name = NULL;
+	uint32_t id;
+	int err;
+
+	if (c->argc == 2 && !strcmp(c->argv[0], "name"))
+		name = c->argv[1];
+	else if (c->argc)
+		return usage(stderr), 1;
+	err = memslot_space_new(c->ms, name, &id);
+	if (err)
+		return report(c->ms, err, "space new");
+	if (json)
+		printf("{\"id\":%" PRIu32 "}\n", id);
+	else
+		printf("space %" PRIu32 "\n", id);
+	return 0;
+}
+
+static int space_del(struct cmd_ctx *c)
+{
+	uint32_t id;
+	int err;
+
+	if (c->argc != 1 || parse_id(c->argv[0], &id))
+		return usage(stderr), 1;
+	err = memslot_space_del(c->ms, id);
+	return err ? report(c->ms, err, "space del") : 0;
+}
+
+static const struct {
+	const char *object, *verb;
+	int (*fn)(struct cmd_ctx *c);
+} cmds[] = {
+	{ "space", "list", space_list },
+	{ "space", "show", space_show },
+	{ "space", "new", space_new },
+	{ "space", "del", space_del },
+};
+
+static int run(struct memslot *ms, int argc, char **argv)
+{
+	struct cmd_ctx c = { .ms = ms };
+	size_t i;
+
+	if (argc == 1 && !strcmp(argv[0], "space"))
+		argv[argc++] = "list"; /* "space" alone lists */
+	if (argc < 2)
+		return usage(stderr), 1;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[0], cmds[i].object) ||
+		    strcmp(argv[1], cmds[i].verb))
+			continue;
+		c.argc = argc - 2;
+		c.argv = argv + 2;
+		return cmds[i].fn(&c);
+	}
+	fprintf(stderr, "Error: unknown command \"%s %s\"\n", argv[0], argv[1]);
+	return 1;
+}
+
+static int run_batch(struct memslot *ms, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[1024], *argv[32], *tok, *save;
+	int argc, ret = 0, lineno = 0;
+
+	if (!f) {
+		fprintf(stderr, "Error: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		argc = 0;
+		for (tok = strtok_r(line, " \t\n", &save); tok && argc < 31;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			argv[argc++] = tok;
+		if (!argc || argv[0][0] == '#')
+			continue;
+		argv[argc] = NULL;
+		if (run(ms, argc, argv)) {
+			fprintf(stderr, "Command failed %s:%d\n", path, lineno);
+			ret = 1;
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *batch = NULL;
+	struct memslot *ms;
+	char *args[4];
+	int i, err, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-j"))
+			json = 1;
+		else if (!strcmp(argv[i], "-b") && i + 1 < argc)
+			batch = argv[++i];
+		else if (!strcmp(argv[i], "-h"))
+			return usage(stdout), 0;
+		else
+			return usage(stderr), 1;
+	}
+	if (!batch && (argc - i < 1 || argc - i > 4))
+		return usage(stderr), 1;
+	err = memslot_open(&ms);
+	if (err) {
+		fprintf(stderr, "Error: cannot open memslot: %s%s\n",
+			strerror(-err),
+			err == -ENOENT ? " (is memslot.ko loaded?)" : "");
+		return 1;
+	}
+	if (batch) {
+		ret = run_batch(ms, batch);
+	} else {
+		memcpy(args, argv + i, (argc - i) * sizeof(*args));
+		ret = run(ms, argc - i, args);
+	}
+	memslot_close(ms);
+	return ret;
+}

@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot a Debian kernel under QEMU (TCG, -cpu max for nested SVM, an Intel
+# IOMMU and the edu DMA device) with memslot.ko and run tests, the demo, or
+# a shell in it.
+#
+# usage: vm.sh MODE KVER KO OUTDIR [EXECUTABLE...]
+#   MODE    test | demo | shell
+#   KO      memslot.ko built for KVER
+#   OUTDIR  receives initramfs.gz, console.log and results.log
+#   EXECUTABLE  test programs (-> /opt/memslot/selftests, run in the order
+#               given) or, written PATH:bin, programs for /opt/memslot/bin;
+#               their shared libraries come along.
+set -euo pipefail
+mode=$1 kver=$2 ko=$3 out=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+root=$out/root
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,opt/memslot/{bin,lib,selftests}}
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+cp "$here/init" "$root/init"
+chmod +x "$root/init"
+cp "$ko" "$root/opt/memslot/memslot.ko"
+
+# Kernel modules the tests need, with their dependencies.
+for m in kvm_amd vfio-pci vfio_iommu_type1; do
+	modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+done | sort -u | while read -r f; do
+	mkdir -p "$root$(dirname "$f")"
+	cp "$f" "$root$f"
+done
+cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
+	"$root/lib/modules/$kver/" 2>/dev/null || true
+depmod -b "$root" "$kver"
+
+# Programs and the shared objects they load (same paths as on the host).
+copy_libs() {
+	ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+: >"$root/opt/memslot/selftests/list"
+for x in "$@"; do
+	case "$x" in
+	*:bin) f=${x%:bin}; cp "$f" "$root/opt/memslot/bin/" ;;
+	*)     f=$x; cp "$f" "$root/opt/memslot/selftests/"
+	       basename "$f" >>"$root/opt/memslot/selftests/list" ;;
+	esac
+	copy_libs "$f"
+done
+
+(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
+
+qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+      -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.gz"
+      -device intel-iommu -device edu)
+append="console=ttyS0 panic=-1 intel_iommu=on memslot.mode=$mode"
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append"
+fi
+: >"$out/results.log"
+timeout "${VM_TIMEOUT:-1500}" "${qemu[@]}" -serial "file:$out/console.log" \
+	-serial "file:$out/results.log" -monitor none \
+	-append "$append quiet" </dev/null >/dev/null 2>"$out/qemu.log" || {
+	echo "vm.sh: QEMU exited with $? (timeout ${VM_TIMEOUT:-1500}s?)" >&2
+}
