@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel version shims for the out-of-tree build. This is the only file that
- * may test LINUX_VERSION_CODE; Kbuild force-includes it into every object.
+ * Kernel version shims for the out-of-tree build: the only place that may
+ * care which kernel it is built for. Kbuild force-includes it into every
+ * object. Shims test for the feature itself, not for a version number.
  */
 #ifndef _MEMSLOT_COMPAT_H
 #define _MEMSLOT_COMPAT_H
 
-#include <linux/version.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 #include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/netlink.h>
+
+#ifndef NL_SET_ERR_MSG_FMT
 
 /*
  * 6.1 has no per-request buffer for formatted extack messages

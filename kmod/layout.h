@@ -10,11 +10,12 @@
 #ifndef _MEMSLOT_LAYOUT_H
 #define _MEMSLOT_LAYOUT_H
 
+#include <linux/bits.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
 
 #define MS_PAGE_SHIFT	12
-#define MS_PAGE_SIZE	(1ULL << MS_PAGE_SHIFT)
+#define MS_PAGE_SIZE	BIT_ULL(MS_PAGE_SHIFT)
 
 struct ms_range {
 	struct rb_node node;	/* in ms_layout::root, keyed by gpa */

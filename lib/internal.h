@@ -25,8 +25,13 @@ struct memslot {
 
 /* Start a request for @cmd in ms->req; @flags beyond NLM_F_REQUEST|ACK. */
 struct nlmsghdr *ms_req_start(struct memslot *ms, uint8_t cmd, uint16_t flags);
+/*
+ * A reply callback: returns 0 to go on, anything else to stop calling it
+ * (the rest of the reply is still read) and have ms_req_run() return that.
+ */
+typedef int (*ms_msg_cb)(const struct nlmsghdr *nlh, void *arg);
 /* Send ms->req and process replies with @cb until the ACK or DONE. */
-int ms_req_run(struct memslot *ms, mnl_cb_t cb, void *arg);
+int ms_req_run(struct memslot *ms, ms_msg_cb cb, void *arg);
 int ms_set_err(struct memslot *ms, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

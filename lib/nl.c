@@ -63,7 +63,7 @@ static int ms_attr_at(const struct memslot *ms, uint32_t off)
 
 struct ms_run {
 	struct memslot *ms;
-	mnl_cb_t cb;		/* the caller's data callback, may be NULL */
+	ms_msg_cb cb;		/* the caller's data callback, may be NULL */
 	void *arg;
 	int cb_ret;		/* first non-zero return of @cb */
 };
@@ -122,7 +122,7 @@ static int ms_cb_data(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ms_req_run(struct memslot *ms, mnl_cb_t cb, void *arg)
+int ms_req_run(struct memslot *ms, ms_msg_cb cb, void *arg)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = ms_cb_error,
@@ -170,7 +170,7 @@ static int ms_cb_family(const struct nlmsghdr *nlh, void *data)
 			 mnl_attr_get_u32(attr) < MEMSLOT_FAMILY_VERSION)
 			ms->family = 0;
 	}
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int ms_resolve_family(struct memslot *ms)

@@ -57,7 +57,7 @@ static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
 static int ms_cb_space_one(const struct nlmsghdr *nlh, void *data)
 {
 	ms_space_parse(nlh, data);
-	return MNL_CB_OK;
+	return 0;
 }
 
 int memslot_space_new(struct memslot *ms, const char *name, uint32_t *id)

@@ -38,6 +38,7 @@ static int report(struct memslot *ms, int err, const char *what)
 	const char *attr = memslot_err_attr_name(ms);
 	const char *msg = memslot_errmsg(ms);
 
+	fflush(stdout); /* keep output and errors in order when both are piped */
 	fprintf(stderr, "Error: %s: %s", what, msg[0] ? msg : strerror(-err));
 	if (attr)
 		fprintf(stderr, " (attribute %s)", attr);
