@@ -32,6 +32,9 @@ all: modules lib tools selftests
 deps:
 	@tools/deps.sh
 
+kvers:
+	@echo $(KVERS)
+
 $(KSRC)/.memslot-extracted:
 	@tools/ksrc.sh 6.12 $(KSRC)
 $(KSRC61)/.memslot-extracted:
@@ -110,5 +113,5 @@ clean:
 distclean: clean
 	rm -rf $(B)
 
-.PHONY: all deps ksrc modules lib tools selftests unit regen check \
+.PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
 	check-static vm-test demo vm-shell install clean distclean

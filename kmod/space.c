@@ -24,6 +24,7 @@
 #include "space.h"
 
 static DEFINE_XARRAY_ALLOC1(ms_spaces);
+static u32 ms_spaces_next_id;	/* cyclic allocation; under the xarray's lock */
 
 /* Bumped on every insert and erase, so dumps can detect a change under them. */
 static atomic_t ms_spaces_seq = ATOMIC_INIT(1);
@@ -64,8 +65,10 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 	space->generation = 1;
 	ms_layout_init(&space->layout);
 
-	err = xa_alloc(&ms_spaces, &id, space, xa_limit_31b, GFP_KERNEL_ACCOUNT);
-	if (err)
+	/* ids are not reused soon, so a stale id does not name a new space */
+	err = xa_alloc_cyclic(&ms_spaces, &id, space, xa_limit_31b,
+			      &ms_spaces_next_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0)
 		goto err_free_space;
 	space->id = id;
 	atomic_inc(&ms_spaces_seq);

@@ -68,8 +68,8 @@ def judge(lines, label):
             else:
                 failed += 1
                 prog_fails += 1
-        elif line.startswith("#") and prog and (
-                "FAIL" in line or "Expected" in line or "error" in line):
+        elif line.startswith("#") and prog and re.search(
+                r"Expected|FAIL|kernel log|Error", line):
             print(f"  {line}")
     if not done:
         failed += 1

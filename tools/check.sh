@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: build everything warning-free, host unit tests under
+# ASan+UBSan, static checks (spec/codegen, checkpatch), then the kselftests
+# in a VM on every reference kernel. Ends with "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+log=build/check
+mkdir -p "$log"
+passed=0 failed=0
+
+result() { # name status
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1)); echo "ok - $1"
+	else
+		failed=$((failed + 1)); echo "not ok - $1"
+	fi
+}
+
+# 1. Build: module for each kernel (W=1), library, tools, selftests.
+make -s all >"$log/build.log" 2>&1
+st=$?
+if grep -q 'warning:' "$log/build.log"; then st=1; fi
+[ $st = 0 ] || sed 's/^/#   /' "$log/build.log"
+result "build (module W=1 on $(make -s kvers), lib, tools, selftests; no warnings" $st
+[ $st = 0 ] || { echo "$passed passed, $((failed)) failed"; exit 1; }
+
+# 2. Unit tests of the module's pure code.
+make -s unit >"$log/unit-build.log" 2>&1 || sed 's/^/#   /' "$log/unit-build.log"
+build/unit/layout_test >"$log/unit.log" 2>&1
+st=$?
+grep -E '^(not )?ok ' "$log/unit.log" | sed 's/^/unit: /'
+p=$(grep -c '^ok ' "$log/unit.log") f=$(grep -c '^not ok ' "$log/unit.log")
+[ $st = 0 ] || [ "$f" -gt 0 ] || f=1
+passed=$((passed + p)) failed=$((failed + f))
+
+# 3. Static checks.
+make -s check-static >"$log/static.log" 2>&1
+st=$?
+sed 's/^/#   /' "$log/static.log"
+result "spec validates and generated code is current; checkpatch --strict clean" $st
+
+# 4. kselftests in the VM, per kernel.
+tools/vm/run-tests.sh $(make -s kvers) | tee "$log/vm.log"
+while read -r p f; do
+	passed=$((passed + p)) failed=$((failed + f))
+done < <(sed -nE 's/^[^ ]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$log/vm.log")
+grep -q 'passed, .* failed' "$log/vm.log" || failed=$((failed + 1))
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

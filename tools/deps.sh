@@ -1,0 +1,26 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian 12 packages memslot needs to build and test. Idempotent
+# and quiet when nothing is missing. Kernel images are installed without an
+# initramfs of their own (INITRD=No): the test VM builds its own.
+set -eu
+pkgs="
+	gcc make pkg-config bc xz-utils python3 python3-yaml python3-jsonschema
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
+	qemu-system-x86 busybox-static cpio kmod
+	libmnl-dev libnl-3-dev libnl-genl-3-dev iproute2
+"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+sudo=
+[ "$(id -u)" = 0 ] || sudo=sudo
+$sudo apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive INITRD=No \
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
