@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
@@ -177,6 +178,58 @@ TEST_F(genl, dump_spans_many_messages)
 	for (i = 0; i < 200; i++)
 		EXPECT_TRUE(nlc_has_space(r, ids[i]));
 	EXPECT_FALSE(r->dump_intr);
+}
+
+/*
+ * A dump that spans several messages, with a space created between two of
+ * them, is flagged NLM_F_DUMP_INTR; an undisturbed one is not.
+ */
+static int dump_with_change(struct nlc *c, struct nlc *other, bool change,
+			    bool *intr)
+{
+	static char buf[1 << 16];
+	struct nlc_result r;
+	int fd = nl_socket_get_fd(c->sk), chunks = 0;
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP);
+	bool done = false;
+
+	*intr = false;
+	if (nl_send_auto(c->sk, msg) < 0)
+		return -1;
+	nlmsg_free(msg);
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		if (len <= 0)
+			return -1;
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = true;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR)
+				done = true;
+		}
+		if (chunks++ == 0 && change && nlc_space_new(other, NULL, &r))
+			return -1;
+	}
+	return chunks;
+}
+
+TEST_F(genl, interrupted_dump_is_flagged)
+{
+	struct nlc other;
+	bool intr;
+	int i;
+
+	ASSERT_EQ(0, nlc_open(&other));
+	for (i = 0; i < 1500; i++) /* more than one dump message holds */
+		ASSERT_EQ(0, nlc_space_new(&self->c, NULL, &self->r));
+	ASSERT_LT(2, dump_with_change(&self->c, &other, false, &intr));
+	EXPECT_FALSE(intr);
+	ASSERT_LT(2, dump_with_change(&self->c, &other, true, &intr));
+	EXPECT_TRUE(intr);
+	nlc_close(&other);
 }
 
 static uint32_t foreign_id;

@@ -23,7 +23,7 @@ make -s all >"$log/build.log" 2>&1
 st=$?
 if grep -q 'warning:' "$log/build.log"; then st=1; fi
 [ $st = 0 ] || sed 's/^/#   /' "$log/build.log"
-result "build (module W=1 on $(make -s kvers), lib, tools, selftests; no warnings" $st
+result "build (module W=1 on $(make -s kvers), lib, tools, selftests), no warnings" $st
 [ $st = 0 ] || { echo "$passed passed, $((failed)) failed"; exit 1; }
 
 # 2. Unit tests of the module's pure code.
