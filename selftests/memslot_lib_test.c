@@ -127,7 +127,7 @@ static char *slurp(FILE *f)
 	return buf;
 }
 
-TEST(memslotctl_text_and_json)
+TEST_F(lib, memslotctl_text_and_json)
 {
 	unsigned int id, gen;
 	char want[128], *out;

@@ -64,8 +64,8 @@ if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial null -append "$append"
 fi
 : >"$out/results.log"
-timeout "${VM_TIMEOUT:-1500}" "${qemu[@]}" -serial "file:$out/console.log" \
+timeout "${VM_TIMEOUT:-600}" "${qemu[@]}" -serial "file:$out/console.log" \
 	-serial "file:$out/results.log" -monitor none \
 	-append "$append quiet" </dev/null >/dev/null 2>"$out/qemu.log" || {
-	echo "vm.sh: QEMU exited with $? (timeout ${VM_TIMEOUT:-1500}s?)" >&2
+	echo "vm.sh: QEMU exited with $? (timeout ${VM_TIMEOUT:-600}s?)" >&2
 }
