@@ -96,7 +96,7 @@ demo: deps all
 vm-shell: all
 	@v=$(firstword $(KVERS)); mkdir -p $(B)/vm-$$v; \
 	tools/vm/vm.sh shell $$v $(B)/kmod-$$v/memslot.ko $(B)/vm-$$v \
-		$(addprefix $(TOP)/selftests/,memslot_genl_test memslot_module_test) \
+		$(addprefix $(TOP)/selftests/,memslot_genl_test memslot_vm_test memslot_lib_test memslot_module_test) \
 		$(TOP)/tools/memslotctl:bin
 
 install: all

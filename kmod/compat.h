@@ -8,8 +8,22 @@
 #define _MEMSLOT_COMPAT_H
 
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/kernel.h>
+#include <linux/kvm_host.h>
 #include <linux/netlink.h>
+
+/* 6.12 hides struct fd's file behind fd_file(); 6.1 has a plain member. */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
+
+/* Memslot address spaces: a per-VM count from 6.8, a constant before. */
+#ifdef KVM_MAX_NR_ADDRESS_SPACES
+#define memslot_compat_nr_as_ids(kvm) kvm_arch_nr_memslot_as_ids(kvm)
+#else
+#define memslot_compat_nr_as_ids(kvm) ((void)(kvm), KVM_ADDRESS_SPACE_NUM)
+#endif
 
 #ifndef NL_SET_ERR_MSG_FMT
 

@@ -25,8 +25,18 @@ const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 1] = {
 	[MEMSLOT_A_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* MEMSLOT_CMD_SPACE_BIND - do */
+const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1] = {
+	[MEMSLOT_A_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_SPACE_VM_FD] = { .type = NLA_S32, },
+	[MEMSLOT_A_SPACE_SLOT_BASE] = NLA_POLICY_MAX(NLA_U32, 32766),
+	[MEMSLOT_A_SPACE_SLOT_COUNT] = NLA_POLICY_RANGE(NLA_U32, 1, 32767),
+	[MEMSLOT_A_SPACE_AS_ID] = NLA_POLICY_MAX(NLA_U32, 15),
+	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64, },
+};
+
 /* Ops table for memslot */
-const struct genl_ops memslot_nl_ops[3] = {
+const struct genl_ops memslot_nl_ops[4] = {
 	{
 		.cmd		= MEMSLOT_CMD_SPACE_NEW,
 		.doit		= memslot_nl_space_new_doit,
@@ -45,6 +55,12 @@ const struct genl_ops memslot_nl_ops[3] = {
 		.dumpit		= memslot_nl_space_get_dumpit,
 		.policy		= memslot_space_get_nl_policy,
 		.maxattr	= MEMSLOT_A_SPACE_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_SPACE_BIND,
+		.doit		= memslot_nl_space_bind_doit,
+		.policy		= memslot_space_bind_nl_policy,
+		.maxattr	= MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
 	},
 };
 

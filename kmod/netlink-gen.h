@@ -17,14 +17,17 @@ extern const struct nla_policy memslot_space_del_nl_policy[MEMSLOT_A_SPACE_ID + 
 
 extern const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 1];
 
+extern const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1];
+
 /* Ops table for memslot */
-extern const struct genl_ops memslot_nl_ops[3];
+extern const struct genl_ops memslot_nl_ops[4];
 
 int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_get_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb);
+int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MEMSLOT_NLGRP_EVENTS,

@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "netlink.h"
+#include "kvm.h"
 #include "netlink-gen.h"
 #include "space.h"
 
@@ -46,18 +47,34 @@ static void ms_owner_from_info(struct ms_owner *who, struct genl_info *info)
 	who->tgid = task_tgid(current);
 }
 
+static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
+{
+	if (!vm->kvm)
+		return 0;
+	if (nla_put_flag(skb, MEMSLOT_A_SPACE_VM_BOUND) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_SLOT_BASE, vm->slot_base) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_SLOT_COUNT, vm->slot_count) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_AS_ID, vm->as_id) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
+			      vm->max_slot_size, MEMSLOT_A_SPACE_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /* Fill one space message; the caller holds a reference on @space. */
 static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			 u32 portid, u32 seq, int flags, u8 cmd)
 {
-	void *hdr;
+	struct ms_binding vm;
 	u64 generation;
+	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &ms_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	mutex_lock(&space->lock);
 	generation = space->generation;
+	vm = space->vm; /* the reference stays the space's: only read below */
 	mutex_unlock(&space->lock);
 	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
 	    (space->name[0] &&
@@ -65,7 +82,8 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	    nla_put_u32(skb, MEMSLOT_A_SPACE_OWNER_PID,
 			pid_vnr(space->owner.tgid)) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_GENERATION, generation,
-			      MEMSLOT_A_SPACE_PAD)) {
+			      MEMSLOT_A_SPACE_PAD) ||
+	    ms_fill_binding(skb, &vm)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -174,6 +192,77 @@ int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
 	ms_space_destroy_notify(space);
 	ms_space_put(space);
 	return 0;
+}
+
+/* Check the slot block and address space of a binding against KVM's limits. */
+static int ms_check_binding(const struct ms_binding *vm, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+
+	if ((u64)vm->slot_base + vm->slot_count > ms_kvm_max_user_slots()) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_SLOT_COUNT],
+					"slots %u..%llu exceed KVM's %u user memslots",
+					vm->slot_base,
+					(u64)vm->slot_base + vm->slot_count - 1,
+					ms_kvm_max_user_slots());
+		return -ERANGE;
+	}
+	if (vm->as_id >= ms_kvm_nr_as_ids(vm->kvm)) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_AS_ID],
+					"as-id %u: this VM has %u address spaces",
+					vm->as_id, ms_kvm_nr_as_ids(vm->kvm));
+		return -ERANGE;
+	}
+	if (vm->max_slot_size & (MS_PAGE_SIZE - 1)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE],
+				    "max-slot-size is not a page multiple");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct ms_binding vm = { 0 };
+	struct ms_space *space;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_SPACE_VM_FD) ||
+	    GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_SPACE_SLOT_COUNT)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "space-bind needs vm-fd and slot-count");
+		return -EINVAL;
+	}
+	space = ms_lookup_space(skb, info, false);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	vm.slot_count = nla_get_u32(tb[MEMSLOT_A_SPACE_SLOT_COUNT]);
+	if (tb[MEMSLOT_A_SPACE_SLOT_BASE])
+		vm.slot_base = nla_get_u32(tb[MEMSLOT_A_SPACE_SLOT_BASE]);
+	if (tb[MEMSLOT_A_SPACE_AS_ID])
+		vm.as_id = nla_get_u32(tb[MEMSLOT_A_SPACE_AS_ID]);
+	if (tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE])
+		vm.max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
+	vm.kvm = ms_kvm_get_vm(nla_get_s32(tb[MEMSLOT_A_SPACE_VM_FD]),
+			       tb[MEMSLOT_A_SPACE_VM_FD], info->extack);
+	if (IS_ERR(vm.kvm)) {
+		err = PTR_ERR(vm.kvm);
+		goto out_put_space;
+	}
+	err = ms_check_binding(&vm, info);
+	if (!err)
+		err = ms_space_bind(space, &vm);
+	if (err == -EBUSY)
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_ID],
+					"space %u is already bound to a VM",
+					space->id);
+	if (err)
+		ms_kvm_put_vm(vm.kvm);
+out_put_space:
+	ms_space_put(space);
+	return err;
 }
 
 int memslot_nl_space_get_doit(struct sk_buff *skb, struct genl_info *info)

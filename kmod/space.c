@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 
+#include "kvm.h"
 #include "space.h"
 
 static DEFINE_XARRAY_ALLOC1(ms_spaces);
@@ -93,6 +94,8 @@ static void ms_space_release(struct kref *ref)
 	struct ms_space *space = container_of(ref, struct ms_space, ref);
 
 	WARN_ON(space->layout.nr_ranges);
+	if (space->vm.kvm)
+		ms_kvm_put_vm(space->vm.kvm);
 	put_pid(space->owner.tgid);
 	mutex_destroy(&space->lock);
 	call_rcu(&space->rcu, ms_space_free_rcu);
@@ -115,6 +118,23 @@ void ms_space_destroy(struct ms_space *space)
 		return; /* lost a race with another destroyer */
 	atomic_inc(&ms_spaces_seq);
 	ms_space_put(space);
+}
+
+/*
+ * Bind @space to a VM, taking over the reference in @vm->kvm on success.
+ * A space is bound once: its slots may already be in use.
+ */
+int ms_space_bind(struct ms_space *space, const struct ms_binding *vm)
+{
+	int err = 0;
+
+	mutex_lock(&space->lock);
+	if (space->vm.kvm)
+		err = -EBUSY;
+	else
+		space->vm = *vm;
+	mutex_unlock(&space->lock);
+	return err;
 }
 
 struct ms_space *ms_space_get_by_id(u32 id)

@@ -10,8 +10,18 @@
 
 #include "layout.h"
 
+struct kvm;
 struct net;
 struct pid;
+
+/* What a space is bound to in KVM; see ms_space_bind(). */
+struct ms_binding {
+	struct kvm *kvm;	/* counted reference, NULL while unbound */
+	u32 slot_base;		/* first memslot id the module may use */
+	u32 slot_count;
+	u32 as_id;		/* KVM memslot address space */
+	u64 max_slot_size;	/* bytes; 0: no limit */
+};
 
 /*
  * Who owns a space: one netlink socket (netns + portid) used by one thread
@@ -32,12 +42,14 @@ struct ms_space {
 
 	struct mutex lock;		/* protects everything below */
 	u64 generation;
+	struct ms_binding vm;
 	struct ms_layout layout;
 };
 
 struct ms_space *ms_space_create(const struct ms_owner *owner,
 				 const char *name);
 void ms_space_destroy(struct ms_space *space);
+int ms_space_bind(struct ms_space *space, const struct ms_binding *vm);
 void ms_space_put(struct ms_space *space);
 struct ms_space *ms_space_get_by_id(u32 id);
 struct ms_space *ms_space_next(unsigned long *index);

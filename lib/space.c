@@ -13,21 +13,28 @@ struct memslot_space {
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
 };
 
-static const char *const ms_space_attr_names[] = {
+static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_ID] = "MEMSLOT_A_SPACE_ID",
 	[MEMSLOT_A_SPACE_NAME] = "MEMSLOT_A_SPACE_NAME",
 	[MEMSLOT_A_SPACE_OWNER_PID] = "MEMSLOT_A_SPACE_OWNER_PID",
 	[MEMSLOT_A_SPACE_GENERATION] = "MEMSLOT_A_SPACE_GENERATION",
 	[MEMSLOT_A_SPACE_PAD] = "MEMSLOT_A_SPACE_PAD",
+	[MEMSLOT_A_SPACE_VM_FD] = "MEMSLOT_A_SPACE_VM_FD",
+	[MEMSLOT_A_SPACE_SLOT_BASE] = "MEMSLOT_A_SPACE_SLOT_BASE",
+	[MEMSLOT_A_SPACE_SLOT_COUNT] = "MEMSLOT_A_SPACE_SLOT_COUNT",
+	[MEMSLOT_A_SPACE_AS_ID] = "MEMSLOT_A_SPACE_AS_ID",
+	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = "MEMSLOT_A_SPACE_MAX_SLOT_SIZE",
+	[MEMSLOT_A_SPACE_VM_BOUND] = "MEMSLOT_A_SPACE_VM_BOUND",
 };
 
+/* The name of the attribute the kernel pointed at, or NULL. */
 const char *memslot_err_attr_name(const struct memslot *ms)
 {
 	int t = memslot_err_attr(ms);
 
 	if (t <= 0 || t > MEMSLOT_A_SPACE_MAX)
 		return NULL;
-	return ms_space_attr_names[t];
+	return ms_space_attr_names[t]; /* NULL for an unnamed type */
 }
 
 static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)

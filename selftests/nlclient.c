@@ -15,6 +15,11 @@ static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_NAME] = { .type = NLA_STRING },
 	[MEMSLOT_A_SPACE_OWNER_PID] = { .type = NLA_U32 },
 	[MEMSLOT_A_SPACE_GENERATION] = { .type = NLA_U64 },
+	[MEMSLOT_A_SPACE_SLOT_BASE] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_SLOT_COUNT] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_AS_ID] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64 },
+	[MEMSLOT_A_SPACE_VM_BOUND] = { .type = NLA_FLAG },
 };
 
 int nlc_open(struct nlc *c)
@@ -81,6 +86,15 @@ static int nlc_on_valid(struct nl_msg *msg, void *arg)
 		s->owner_pid = nla_get_u32(tb[MEMSLOT_A_SPACE_OWNER_PID]);
 	if (tb[MEMSLOT_A_SPACE_GENERATION])
 		s->generation = nla_get_u64(tb[MEMSLOT_A_SPACE_GENERATION]);
+	s->vm_bound = tb[MEMSLOT_A_SPACE_VM_BOUND];
+	if (tb[MEMSLOT_A_SPACE_SLOT_BASE])
+		s->slot_base = nla_get_u32(tb[MEMSLOT_A_SPACE_SLOT_BASE]);
+	if (tb[MEMSLOT_A_SPACE_SLOT_COUNT])
+		s->slot_count = nla_get_u32(tb[MEMSLOT_A_SPACE_SLOT_COUNT]);
+	if (tb[MEMSLOT_A_SPACE_AS_ID])
+		s->as_id = nla_get_u32(tb[MEMSLOT_A_SPACE_AS_ID]);
+	if (tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE])
+		s->max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
 	return NL_OK;
 }
 
@@ -200,6 +214,18 @@ int nlc_space_get(struct nlc *c, uint32_t id, struct nlc_result *res)
 int nlc_space_dump(struct nlc *c, struct nlc_result *res)
 {
 	return nlc_xfer(c, nlc_msg(c, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP), res);
+}
+
+int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
+		   uint32_t slot_count, struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_BIND, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_SPACE_ID, id);
+	nla_put_s32(msg, MEMSLOT_A_SPACE_VM_FD, vm_fd);
+	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_BASE, slot_base);
+	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_COUNT, slot_count);
+	return nlc_xfer(c, msg, res);
 }
 
 bool nlc_has_space(const struct nlc_result *res, uint32_t id)

@@ -19,6 +19,9 @@ struct nlc_space {
 	uint32_t owner_pid;
 	uint64_t generation;
 	char name[64];
+	bool vm_bound;
+	uint32_t slot_base, slot_count, as_id;
+	uint64_t max_slot_size;
 };
 
 struct nlc_result {
@@ -47,6 +50,8 @@ int nlc_space_new(struct nlc *c, const char *name, struct nlc_result *res);
 int nlc_space_del(struct nlc *c, uint32_t id, struct nlc_result *res);
 int nlc_space_get(struct nlc *c, uint32_t id, struct nlc_result *res);
 int nlc_space_dump(struct nlc *c, struct nlc_result *res);
+int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
+		   uint32_t slot_count, struct nlc_result *res);
 bool nlc_has_space(const struct nlc_result *res, uint32_t id);
 
 /* Join the events group; read pending notifications without blocking. */
