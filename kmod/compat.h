@@ -18,6 +18,13 @@
 #define fd_file(f) ((f).file)
 #endif
 
+/* Memslot updates take the region2 struct once guest_memfd exists (6.8). */
+#ifdef KVM_MEM_GUEST_MEMFD
+#define memslot_compat_region kvm_userspace_memory_region2
+#else
+#define memslot_compat_region kvm_userspace_memory_region
+#endif
+
 /* Memslot address spaces: a per-VM count from 6.8, a constant before. */
 #ifdef KVM_MAX_NR_ADDRESS_SPACES
 #define memslot_compat_nr_as_ids(kvm) kvm_arch_nr_memslot_as_ids(kvm)

@@ -6,6 +6,7 @@
 #include <net/netlink.h>
 
 #include "kvm.h"
+#include "range.h"
 
 /*
  * The VM behind @fd in the calling process, referenced. A generic netlink
@@ -57,4 +58,49 @@ u32 ms_kvm_nr_as_ids(struct kvm *kvm)
 u32 ms_kvm_max_user_slots(void)
 {
 	return KVM_USER_MEM_SLOTS;
+}
+
+/* The VM's slots_lock, held across a commit (one hold for all its steps). */
+void ms_kvm_lock(struct ms_space *space)
+{
+	lockdep_assert_held(&space->lock);
+	mutex_lock(&space->vm.kvm->slots_lock);
+}
+
+void ms_kvm_unlock(struct ms_space *space)
+{
+	mutex_unlock(&space->vm.kvm->slots_lock);
+}
+
+/*
+ * Make slot @idx of the space's block look like @st (size 0: delete it).
+ * KVM moves a slot or changes its dirty-logging flag in one step; anything
+ * else on an existing slot is the caller's delete + create.
+ */
+int ms_kvm_set_slot(struct ms_space *space, u32 idx,
+		    const struct ms_slot_state *st)
+{
+	struct memslot_compat_region mem = {
+		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+		.flags = st->size ? st->kvm_flags : 0,
+		.guest_phys_addr = st->gpa,
+		.memory_size = st->size,
+		.userspace_addr = st->size ? st->hva : 0,
+	};
+
+	lockdep_assert_held(&space->vm.kvm->slots_lock);
+	return __kvm_set_memory_region(space->vm.kvm, &mem);
+}
+
+/* Delete every slot of @mr; used on teardown, where nothing can fail. */
+void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
+{
+	struct ms_slot_state none = { 0 };
+	u32 i;
+
+	ms_kvm_lock(space);
+	for (i = 0; i < mr->nr_slots; i++)
+		WARN_ON_ONCE(ms_kvm_set_slot(space, mr->slots[i], &none));
+	ms_kvm_unlock(space);
+	ms_range_give_slots(space, mr);
 }

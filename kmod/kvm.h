@@ -11,11 +11,19 @@
 struct kvm;
 struct netlink_ext_ack;
 struct nlattr;
+struct ms_space;
+struct ms_mrange;
+struct ms_slot_state;
 
 struct kvm *ms_kvm_get_vm(int fd, const struct nlattr *attr,
 			  struct netlink_ext_ack *extack);
 void ms_kvm_put_vm(struct kvm *kvm);
 u32 ms_kvm_nr_as_ids(struct kvm *kvm);
 u32 ms_kvm_max_user_slots(void);
+void ms_kvm_lock(struct ms_space *space);
+void ms_kvm_unlock(struct ms_space *space);
+int ms_kvm_set_slot(struct ms_space *space, u32 idx,
+		    const struct ms_slot_state *st);
+void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr);
 
 #endif /* _MEMSLOT_KVM_H */

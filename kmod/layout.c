@@ -120,3 +120,22 @@ struct ms_range *ms_layout_next(const struct ms_range *r)
 {
 	return rb_entry_safe(rb_next(&r->node), struct ms_range, node);
 }
+
+/* The first range starting at or above @gpa, or NULL. */
+struct ms_range *ms_layout_first_from(const struct ms_layout *l, u64 gpa)
+{
+	struct rb_node *n = l->root.rb_node;
+	struct ms_range *best = NULL;
+
+	while (n) {
+		struct ms_range *r = rb_entry(n, struct ms_range, node);
+
+		if (r->gpa >= gpa) {
+			best = r;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}

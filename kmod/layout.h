@@ -44,6 +44,7 @@ struct ms_range *ms_layout_first_overlap(const struct ms_layout *l,
 struct ms_range *ms_layout_insert(struct ms_layout *l, struct ms_range *r);
 void ms_layout_remove(struct ms_layout *l, struct ms_range *r);
 struct ms_range *ms_layout_first(const struct ms_layout *l);
+struct ms_range *ms_layout_first_from(const struct ms_layout *l, u64 gpa);
 struct ms_range *ms_layout_next(const struct ms_range *r);
 
 #endif /* _MEMSLOT_LAYOUT_H */

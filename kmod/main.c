@@ -3,19 +3,38 @@
  * memslot: atomic guest RAM layout changes for KVM memslots and IOMMU
  * mappings, driven over the generic netlink family "memslot".
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
 
 #include "netlink.h"
+#include "txn.h"
+
+static struct dentry *ms_debugfs;
+
+/*
+ * debugfs memslot/fail_step (root only, for tests): write k > 0 and the
+ * next commit fails at its k-th KVM step, then the knob reads 0 again.
+ */
+static void __init ms_debugfs_init(void)
+{
+	ms_debugfs = debugfs_create_dir("memslot", NULL);
+	debugfs_create_u32("fail_step", 0600, ms_debugfs, &ms_fail_step);
+}
 
 static int __init memslot_init(void)
 {
-	return ms_netlink_init();
+	int err = ms_netlink_init();
+
+	if (!err)
+		ms_debugfs_init();
+	return err;
 }
 
 static void __exit memslot_exit(void)
 {
+	debugfs_remove_recursive(ms_debugfs);
 	ms_netlink_uninit();
 	rcu_barrier(); /* pending frees of spaces run module code */
 }

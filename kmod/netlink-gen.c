@@ -10,6 +10,17 @@
 
 #include <uapi/linux/memslot.h>
 
+/* Common nested types */
+const struct nla_policy memslot_op_nl_policy[MEMSLOT_A_OP_PAD + 1] = {
+	[MEMSLOT_A_OP_TYPE] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
+	[MEMSLOT_A_OP_RANGE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_OP_GPA] = { .type = NLA_U64, },
+	[MEMSLOT_A_OP_SIZE] = { .type = NLA_U64, },
+	[MEMSLOT_A_OP_BACKING_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_OP_OFFSET] = { .type = NLA_U64, },
+	[MEMSLOT_A_OP_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
+};
+
 /* MEMSLOT_CMD_SPACE_NEW - do */
 const struct nla_policy memslot_space_new_nl_policy[MEMSLOT_A_SPACE_NAME + 1] = {
 	[MEMSLOT_A_SPACE_NAME] = { .type = NLA_NUL_STRING, .len = MEMSLOT_NAME_MAX_LEN, },
@@ -35,8 +46,40 @@ const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SI
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64, },
 };
 
+/* MEMSLOT_CMD_BACKING_NEW - do */
+const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_NAME + 1] = {
+	[MEMSLOT_A_BACKING_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_BACKING_ADDR] = { .type = NLA_U64, },
+	[MEMSLOT_A_BACKING_SIZE] = { .type = NLA_U64, },
+	[MEMSLOT_A_BACKING_NAME] = { .type = NLA_NUL_STRING, .len = MEMSLOT_NAME_MAX_LEN, },
+};
+
+/* MEMSLOT_CMD_BACKING_DEL - do */
+const struct nla_policy memslot_backing_del_nl_policy[MEMSLOT_A_BACKING_ID + 1] = {
+	[MEMSLOT_A_BACKING_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_BACKING_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MEMSLOT_CMD_BACKING_GET - do */
+const struct nla_policy memslot_backing_get_nl_policy[MEMSLOT_A_BACKING_ID + 1] = {
+	[MEMSLOT_A_BACKING_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_BACKING_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MEMSLOT_CMD_RANGE_GET - do */
+const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1] = {
+	[MEMSLOT_A_RANGE_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_RANGE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MEMSLOT_CMD_TXN_COMMIT - do */
+const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_OP + 1] = {
+	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_TXN_OP] = NLA_POLICY_NESTED(memslot_op_nl_policy),
+};
+
 /* Ops table for memslot */
-const struct genl_ops memslot_nl_ops[4] = {
+const struct genl_ops memslot_nl_ops[9] = {
 	{
 		.cmd		= MEMSLOT_CMD_SPACE_NEW,
 		.doit		= memslot_nl_space_new_doit,
@@ -61,6 +104,38 @@ const struct genl_ops memslot_nl_ops[4] = {
 		.doit		= memslot_nl_space_bind_doit,
 		.policy		= memslot_space_bind_nl_policy,
 		.maxattr	= MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_BACKING_NEW,
+		.doit		= memslot_nl_backing_new_doit,
+		.policy		= memslot_backing_new_nl_policy,
+		.maxattr	= MEMSLOT_A_BACKING_NAME,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_BACKING_DEL,
+		.doit		= memslot_nl_backing_del_doit,
+		.policy		= memslot_backing_del_nl_policy,
+		.maxattr	= MEMSLOT_A_BACKING_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_BACKING_GET,
+		.doit		= memslot_nl_backing_get_doit,
+		.dumpit		= memslot_nl_backing_get_dumpit,
+		.policy		= memslot_backing_get_nl_policy,
+		.maxattr	= MEMSLOT_A_BACKING_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_RANGE_GET,
+		.doit		= memslot_nl_range_get_doit,
+		.dumpit		= memslot_nl_range_get_dumpit,
+		.policy		= memslot_range_get_nl_policy,
+		.maxattr	= MEMSLOT_A_RANGE_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_TXN_COMMIT,
+		.doit		= memslot_nl_txn_commit_doit,
+		.policy		= memslot_txn_commit_nl_policy,
+		.maxattr	= MEMSLOT_A_TXN_OP,
 	},
 };
 

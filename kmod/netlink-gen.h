@@ -11,6 +11,9 @@
 
 #include <uapi/linux/memslot.h>
 
+/* Common nested types */
+extern const struct nla_policy memslot_op_nl_policy[MEMSLOT_A_OP_PAD + 1];
+
 extern const struct nla_policy memslot_space_new_nl_policy[MEMSLOT_A_SPACE_NAME + 1];
 
 extern const struct nla_policy memslot_space_del_nl_policy[MEMSLOT_A_SPACE_ID + 1];
@@ -19,8 +22,18 @@ extern const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 
 
 extern const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1];
 
+extern const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_NAME + 1];
+
+extern const struct nla_policy memslot_backing_del_nl_policy[MEMSLOT_A_BACKING_ID + 1];
+
+extern const struct nla_policy memslot_backing_get_nl_policy[MEMSLOT_A_BACKING_ID + 1];
+
+extern const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1];
+
+extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_OP + 1];
+
 /* Ops table for memslot */
-extern const struct genl_ops memslot_nl_ops[4];
+extern const struct genl_ops memslot_nl_ops[9];
 
 int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -28,6 +41,15 @@ int memslot_nl_space_get_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb);
 int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_backing_new_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_backing_del_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_backing_get_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_backing_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb);
+int memslot_nl_range_get_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_range_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb);
+int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MEMSLOT_NLGRP_EVENTS,

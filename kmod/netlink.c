@@ -27,7 +27,7 @@ static const struct genl_multicast_group ms_mcgrps[] = {
 	},
 };
 
-static struct genl_family ms_family __ro_after_init = {
+struct genl_family ms_family __ro_after_init = {
 	.name		= MEMSLOT_FAMILY_NAME,
 	.version	= MEMSLOT_FAMILY_VERSION,
 	.netnsok	= true,
@@ -91,12 +91,24 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	return 0;
 }
 
+bool ms_has_listeners(struct ms_space *space)
+{
+	return genl_has_listeners(&ms_family, space->owner.net,
+				  MEMSLOT_NLGRP_EVENTS);
+}
+
+/* Send an event of @space to the events group; consumes @skb. */
+void ms_multicast(struct ms_space *space, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&ms_family, space->owner.net, skb, 0,
+				MEMSLOT_NLGRP_EVENTS, GFP_KERNEL);
+}
+
 static void ms_notify_space(struct ms_space *space, u8 cmd)
 {
-	struct net *net = space->owner.net;
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&ms_family, net, MEMSLOT_NLGRP_EVENTS))
+	if (!ms_has_listeners(space))
 		return;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
@@ -105,8 +117,7 @@ static void ms_notify_space(struct ms_space *space, u8 cmd)
 		nlmsg_free(skb);
 		return;
 	}
-	genlmsg_multicast_netns(&ms_family, net, skb, 0, MEMSLOT_NLGRP_EVENTS,
-				GFP_KERNEL);
+	ms_multicast(space, skb);
 }
 
 static void ms_space_destroy_notify(struct ms_space *space)
@@ -116,25 +127,29 @@ static void ms_space_destroy_notify(struct ms_space *space)
 }
 
 /*
- * The space named by MEMSLOT_A_SPACE_ID, referenced, if the caller may see
- * it: its owner, or (@admin_ok) a reader with CAP_SYS_ADMIN. Anything else
- * looks exactly like a space that does not exist.
+ * The space named by @attr, referenced, if the sender of @skb may see it:
+ * its owner, or (@admin_ok) a reader with CAP_SYS_ADMIN. Anything else
+ * looks exactly like a space that does not exist. @type is the attribute
+ * @attr should have been, for the missing-attribute report.
  */
-static struct ms_space *ms_lookup_space(struct sk_buff *skb,
-					struct genl_info *info, bool admin_ok)
+struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
+			       int type, bool admin_ok,
+			       struct netlink_ext_ack *extack)
 {
-	struct nlattr *attr = info->attrs[MEMSLOT_A_SPACE_ID];
+	struct ms_owner who = {
+		.net = sock_net(skb->sk),
+		.portid = NETLINK_CB(skb).portid,
+		.tgid = task_tgid(current),
+	};
 	struct ms_space *space;
-	struct ms_owner who;
 	u32 id;
 
-	if (GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_SPACE_ID)) {
-		NL_SET_ERR_MSG(info->extack,
-			       "missing space id (MEMSLOT_A_SPACE_ID)");
+	if (!attr) {
+		NL_SET_ERR_MSG(extack, "missing space id");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, type);
 		return ERR_PTR(-EINVAL);
 	}
 	id = nla_get_u32(attr);
-	ms_owner_from_info(&who, info);
 	space = ms_space_get_by_id(id);
 	if (space && !ms_owner_matches(space, &who) &&
 	    !(admin_ok && netlink_capable(skb, CAP_SYS_ADMIN))) {
@@ -142,11 +157,24 @@ static struct ms_space *ms_lookup_space(struct sk_buff *skb,
 		space = NULL;
 	}
 	if (!space) {
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, attr,
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
 					"space %u: no such space for this socket",
 					id);
 		return ERR_PTR(-ENOENT);
 	}
+	return space;
+}
+
+static struct ms_space *ms_lookup_space(struct sk_buff *skb,
+					struct genl_info *info, bool admin_ok)
+{
+	struct ms_space *space;
+
+	space = ms_find_space(skb, info->attrs[MEMSLOT_A_SPACE_ID],
+			      MEMSLOT_A_SPACE_ID, admin_ok, info->extack);
+	if (PTR_ERR_OR_ZERO(space) == -EINVAL)
+		NL_SET_ERR_MSG(info->extack,
+			       "missing space id (MEMSLOT_A_SPACE_ID)");
 	return space;
 }
 

@@ -13,6 +13,7 @@
  * with live VMs) rather than tearing down a running guest's memory.
  */
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -22,6 +23,7 @@
 #include <net/net_namespace.h>
 
 #include "kvm.h"
+#include "range.h"
 #include "space.h"
 
 static DEFINE_XARRAY_ALLOC1(ms_spaces);
@@ -65,6 +67,8 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 	mutex_init(&space->lock);
 	space->generation = 1;
 	ms_layout_init(&space->layout);
+	xa_init_flags(&space->ranges, XA_FLAGS_ALLOC1);
+	xa_init_flags(&space->backings, XA_FLAGS_ALLOC1);
 
 	/* ids are not reused soon, so a stale id does not name a new space */
 	err = xa_alloc_cyclic(&ms_spaces, &id, space, xa_limit_31b,
@@ -94,6 +98,10 @@ static void ms_space_release(struct kref *ref)
 	struct ms_space *space = container_of(ref, struct ms_space, ref);
 
 	WARN_ON(space->layout.nr_ranges);
+	WARN_ON(!xa_empty(&space->ranges) || !xa_empty(&space->backings));
+	xa_destroy(&space->ranges);
+	xa_destroy(&space->backings);
+	bitmap_free(space->vm.slots_used);
 	if (space->vm.kvm)
 		ms_kvm_put_vm(space->vm.kvm);
 	put_pid(space->owner.tgid);
@@ -108,16 +116,51 @@ void ms_space_put(struct ms_space *space)
 	kref_put(&space->ref, ms_space_release);
 }
 
+/* Remove every range from KVM and free ranges and backings. */
+static void ms_space_clear(struct ms_space *space)
+{
+	struct ms_backing *backing;
+	struct ms_mrange *mr;
+	unsigned long id;
+
+	mutex_lock(&space->lock);
+	xa_for_each(&space->ranges, id, mr) {
+		ms_kvm_unmap_range(space, mr);
+		ms_layout_remove(&space->layout, &mr->r);
+		xa_erase(&space->ranges, id);
+		ms_range_free(space, mr);
+	}
+	xa_for_each(&space->backings, id, backing) {
+		xa_erase(&space->backings, id);
+		kfree(backing);
+	}
+	mutex_unlock(&space->lock);
+}
+
 /*
- * Remove @space from the registry and drop the registry's reference.
- * Returns with @space still valid if the caller holds its own reference.
+ * Remove @space from the registry, take its ranges out of the VM and drop
+ * the registry's reference. Returns with @space still valid if the caller
+ * holds its own reference.
  */
 void ms_space_destroy(struct ms_space *space)
 {
 	if (xa_erase(&ms_spaces, space->id) != space)
 		return; /* lost a race with another destroyer */
 	atomic_inc(&ms_spaces_seq);
+	ms_space_clear(space);
 	ms_space_put(space);
+}
+
+struct ms_mrange *ms_space_range(struct ms_space *space, u32 id)
+{
+	lockdep_assert_held(&space->lock);
+	return xa_load(&space->ranges, id);
+}
+
+struct ms_backing *ms_space_backing(struct ms_space *space, u32 id)
+{
+	lockdep_assert_held(&space->lock);
+	return xa_load(&space->backings, id);
 }
 
 /*
@@ -128,12 +171,20 @@ int ms_space_bind(struct ms_space *space, const struct ms_binding *vm)
 {
 	int err = 0;
 
+	unsigned long *slots = bitmap_zalloc(vm->slot_count, GFP_KERNEL_ACCOUNT);
+
+	if (!slots)
+		return -ENOMEM;
 	mutex_lock(&space->lock);
-	if (space->vm.kvm)
+	if (space->vm.kvm) {
 		err = -EBUSY;
-	else
+	} else {
 		space->vm = *vm;
+		space->vm.slots_used = slots;
+		slots = NULL;
+	}
 	mutex_unlock(&space->lock);
+	bitmap_free(slots);
 	return err;
 }
 

@@ -21,6 +21,38 @@ struct ms_binding {
 	u32 slot_count;
 	u32 as_id;		/* KVM memslot address space */
 	u64 max_slot_size;	/* bytes; 0: no limit */
+	unsigned long *slots_used; /* bitmap of slot_count bits */
+};
+
+/* Host memory of the owner, registered once and mapped by ranges. */
+struct ms_backing {
+	u32 id;
+	u64 addr;		/* owner's virtual address, page aligned */
+	u64 size;
+	unsigned int users;	/* ranges mapping it, committed or prepared */
+	char name[MEMSLOT_NAME_MAX_LEN + 1];
+};
+
+/* Where a range is in the transaction being prepared, if any. */
+enum ms_range_state {
+	MS_RANGE_LIVE,		/* committed, untouched by the transaction */
+	MS_RANGE_ADDING,	/* added by op @op */
+	MS_RANGE_REMOVING,	/* removed by op @op */
+	MS_RANGE_CHANGING,	/* flags changed by op @op */
+};
+
+/* A guest-physical range: one or more KVM slots of the space's block. */
+struct ms_mrange {
+	struct ms_range r;	/* gpa, size; node in ms_space::layout */
+	u32 id;
+	struct ms_backing *backing;
+	u64 offset;		/* into the backing */
+	u32 flags;		/* MEMSLOT_RANGE_FLAGS_* */
+	u32 nr_slots;
+	u32 *slots;		/* indexes into the slot block, nr_slots */
+	enum ms_range_state state;
+	u32 op;			/* index of the op behind @state */
+	u32 new_flags;		/* MS_RANGE_CHANGING: the flags to set */
 };
 
 /*
@@ -40,10 +72,17 @@ struct ms_space {
 	struct kref ref;		/* registry + in-flight users */
 	struct rcu_head rcu;
 
-	struct mutex lock;		/* protects everything below */
+	/*
+	 * Protects everything below. Taken before the bound VM's slots_lock
+	 * (see kvm.c); never nested inside another space's lock.
+	 */
+	struct mutex lock;
 	u64 generation;
 	struct ms_binding vm;
-	struct ms_layout layout;
+	struct ms_layout layout;	/* ms_mrange by gpa */
+	struct xarray ranges;		/* ms_mrange by id */
+	u32 next_range_id;		/* cyclic allocation of range ids */
+	struct xarray backings;		/* ms_backing by id */
 };
 
 struct ms_space *ms_space_create(const struct ms_owner *owner,
@@ -51,6 +90,8 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 void ms_space_destroy(struct ms_space *space);
 int ms_space_bind(struct ms_space *space, const struct ms_binding *vm);
 void ms_space_put(struct ms_space *space);
+struct ms_mrange *ms_space_range(struct ms_space *space, u32 id);
+struct ms_backing *ms_space_backing(struct ms_space *space, u32 id);
 struct ms_space *ms_space_get_by_id(u32 id);
 struct ms_space *ms_space_next(unsigned long *index);
 unsigned int ms_space_registry_seq(void);

@@ -61,6 +61,74 @@ struct nlc_xfer_ctx {
 	bool done;
 };
 
+/* A range from the attributes at @head (@len bytes). */
+static void nlc_parse_range(struct nlattr *head, int len, struct nlc_range *r)
+{
+	struct nlattr *tb[MEMSLOT_A_RANGE_MAX + 1];
+
+	memset(r, 0, sizeof(*r));
+	nla_parse(tb, MEMSLOT_A_RANGE_MAX, head, len, NULL);
+	if (tb[MEMSLOT_A_RANGE_ID])
+		r->id = nla_get_u32(tb[MEMSLOT_A_RANGE_ID]);
+	if (tb[MEMSLOT_A_RANGE_GPA])
+		r->gpa = nla_get_u64(tb[MEMSLOT_A_RANGE_GPA]);
+	if (tb[MEMSLOT_A_RANGE_SIZE])
+		r->size = nla_get_u64(tb[MEMSLOT_A_RANGE_SIZE]);
+	if (tb[MEMSLOT_A_RANGE_BACKING_ID])
+		r->backing_id = nla_get_u32(tb[MEMSLOT_A_RANGE_BACKING_ID]);
+	if (tb[MEMSLOT_A_RANGE_OFFSET])
+		r->offset = nla_get_u64(tb[MEMSLOT_A_RANGE_OFFSET]);
+	if (tb[MEMSLOT_A_RANGE_FLAGS])
+		r->flags = nla_get_u32(tb[MEMSLOT_A_RANGE_FLAGS]);
+	if (tb[MEMSLOT_A_RANGE_SLOTS])
+		r->slots = nla_get_u32(tb[MEMSLOT_A_RANGE_SLOTS]);
+}
+
+/* Replies and events of the layout commands. */
+static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a;
+	int rem;
+
+	switch (g->cmd) {
+	case MEMSLOT_CMD_BACKING_NEW:
+	case MEMSLOT_CMD_BACKING_GET:
+		nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
+			if (nla_type(a) == MEMSLOT_A_BACKING_ID)
+				res->backing_id = nla_get_u32(a);
+		return NL_OK;
+	case MEMSLOT_CMD_RANGE_GET:
+		if (res->n_ranges < NLC_MAX_SPACES)
+			nlc_parse_range(genlmsg_attrdata(g, 0),
+					genlmsg_attrlen(g, 0),
+					&res->ranges[res->n_ranges++]);
+		return NL_OK;
+	}
+	res->cmd[0] = g->cmd;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		switch (nla_type(a)) {
+		case MEMSLOT_A_TXN_GENERATION:
+			res->generation = nla_get_u64(a);
+			break;
+		case MEMSLOT_A_TXN_ADDED:
+			nlc_parse_range(nla_data(a), nla_len(a),
+					&res->added[res->n_added++]);
+			break;
+		case MEMSLOT_A_TXN_REMOVED:
+			nlc_parse_range(nla_data(a), nla_len(a),
+					&res->removed[res->n_removed++]);
+			break;
+		case MEMSLOT_A_TXN_CHANGED:
+			nlc_parse_range(nla_data(a), nla_len(a),
+					&res->changed[res->n_changed++]);
+			break;
+		}
+	}
+	res->n++;
+	return NL_OK;
+}
+
 static int nlc_on_valid(struct nl_msg *msg, void *arg)
 {
 	struct nlc_xfer_ctx *x = arg;
@@ -71,6 +139,10 @@ static int nlc_on_valid(struct nl_msg *msg, void *arg)
 
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		res->dump_intr = true;
+	if (genlmsg_hdr(nlh)->cmd >= MEMSLOT_CMD_BACKING_NEW &&
+	    genlmsg_hdr(nlh)->cmd != MEMSLOT_CMD_SPACE_NEW_NTF &&
+	    genlmsg_hdr(nlh)->cmd != MEMSLOT_CMD_SPACE_DEL_NTF)
+		return nlc_on_layout(nlh, res);
 	if (res->n >= NLC_MAX_SPACES ||
 	    genlmsg_parse(nlh, 0, tb, MEMSLOT_A_SPACE_MAX, nlc_space_policy))
 		return NL_SKIP;
@@ -214,6 +286,67 @@ int nlc_space_get(struct nlc *c, uint32_t id, struct nlc_result *res)
 int nlc_space_dump(struct nlc *c, struct nlc_result *res)
 {
 	return nlc_xfer(c, nlc_msg(c, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP), res);
+}
+
+int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
+		       uint32_t slot_base, uint32_t slot_count,
+		       uint64_t max_slot_size, struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_BIND, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_SPACE_ID, id);
+	nla_put_s32(msg, MEMSLOT_A_SPACE_VM_FD, vm_fd);
+	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_BASE, slot_base);
+	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_COUNT, slot_count);
+	if (max_slot_size)
+		nla_put_u64(msg, MEMSLOT_A_SPACE_MAX_SLOT_SIZE, max_slot_size);
+	return nlc_xfer(c, msg, res);
+}
+
+int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
+		    struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_BACKING_NEW, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_BACKING_SPACE_ID, space);
+	nla_put_u64(msg, MEMSLOT_A_BACKING_ADDR, (uintptr_t)addr);
+	nla_put_u64(msg, MEMSLOT_A_BACKING_SIZE, size);
+	return nlc_xfer(c, msg, res);
+}
+
+int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
+	    struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_TXN_COMMIT, 0);
+	struct nlattr *nest;
+	int i;
+
+	nlmsg_expand(msg, 65536 * 4);
+	nla_put_u32(msg, MEMSLOT_A_TXN_SPACE_ID, space);
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(msg, MEMSLOT_A_TXN_OP);
+		nla_put_u32(msg, MEMSLOT_A_OP_TYPE, ops[i].type);
+		if (ops[i].range_id)
+			nla_put_u32(msg, MEMSLOT_A_OP_RANGE_ID, ops[i].range_id);
+		if (ops[i].type == MEMSLOT_OP_TYPE_ADD) {
+			nla_put_u64(msg, MEMSLOT_A_OP_GPA, ops[i].gpa);
+			nla_put_u64(msg, MEMSLOT_A_OP_SIZE, ops[i].size);
+			nla_put_u32(msg, MEMSLOT_A_OP_BACKING_ID, ops[i].backing_id);
+			nla_put_u64(msg, MEMSLOT_A_OP_OFFSET, ops[i].offset);
+		}
+		if (ops[i].flags >= 0)
+			nla_put_u32(msg, MEMSLOT_A_OP_FLAGS, ops[i].flags);
+		nla_nest_end(msg, nest);
+	}
+	return nlc_xfer(c, msg, res);
+}
+
+int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_RANGE_GET, NLM_F_DUMP);
+
+	nla_put_u32(msg, MEMSLOT_A_RANGE_SPACE_ID, space);
+	return nlc_xfer(c, msg, res);
 }
 
 int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,

@@ -24,6 +24,11 @@ struct nlc_space {
 	uint64_t max_slot_size;
 };
 
+struct nlc_range {
+	uint32_t id, backing_id, flags, slots;
+	uint64_t gpa, size, offset;
+};
+
 struct nlc_result {
 	int err;		/* 0 or negative errno from the ACK */
 	char msg[256];		/* extack message, "" if none */
@@ -33,7 +38,32 @@ struct nlc_result {
 	int n;			/* spaces in replies / notifications */
 	uint8_t cmd[NLC_MAX_SPACES];
 	struct nlc_space sp[NLC_MAX_SPACES];
+	/* backing-new, txn-commit replies and commit-ntf events */
+	uint32_t backing_id;
+	uint64_t generation;
+	int n_added, n_removed, n_changed;
+	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
+	struct nlc_range changed[NLC_MAX_SPACES];
+	/* range-get replies and dumps */
+	int n_ranges;
+	struct nlc_range ranges[NLC_MAX_SPACES];
 };
+
+/* One transaction op for nlc_txn(); zero fields are left out. */
+struct nlc_op {
+	uint32_t type;		/* MEMSLOT_OP_TYPE_* */
+	uint32_t range_id, backing_id;
+	uint64_t gpa, size, offset;
+	int64_t flags;		/* -1: leave out */
+};
+
+#define NLC_ADD(g, s, b, o, f) \
+	{ .type = MEMSLOT_OP_TYPE_ADD, .gpa = (g), .size = (s), \
+	  .backing_id = (b), .offset = (o), .flags = (f) }
+#define NLC_REMOVE(id) \
+	{ .type = MEMSLOT_OP_TYPE_REMOVE, .range_id = (id), .flags = -1 }
+#define NLC_SET_FLAGS(id, f) \
+	{ .type = MEMSLOT_OP_TYPE_SET_FLAGS, .range_id = (id), .flags = (f) }
 
 struct nlc {
 	struct nl_sock *sk;
@@ -53,6 +83,14 @@ int nlc_space_dump(struct nlc *c, struct nlc_result *res);
 int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
 		   uint32_t slot_count, struct nlc_result *res);
 bool nlc_has_space(const struct nlc_result *res, uint32_t id);
+int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
+		       uint32_t slot_base, uint32_t slot_count,
+		       uint64_t max_slot_size, struct nlc_result *res);
+int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
+		    struct nlc_result *res);
+int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
+	    struct nlc_result *res);
+int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res);
 
 /* Join the events group; read pending notifications without blocking. */
 int nlc_join_events(struct nlc *c);

@@ -74,6 +74,11 @@ TEST(first_overlap_finds_lowest)
 	EXPECT_EQ(NULL, ms_layout_first_overlap(&l, 5 * PG, PG)); /* a hole */
 	EXPECT_EQ(r[0], ms_layout_first_overlap(&l, 0, ~0ULL & ~(PG - 1)));
 	EXPECT_EQ(NULL, ms_layout_first_overlap(&l, 16 * PG, PG));
+	/* resuming a walk (dumps): first range at or above an address */
+	EXPECT_EQ(r[0], ms_layout_first_from(&l, 0));
+	EXPECT_EQ(r[3], ms_layout_first_from(&l, 5 * PG));
+	EXPECT_EQ(r[3], ms_layout_first_from(&l, 6 * PG));
+	EXPECT_EQ(NULL, ms_layout_first_from(&l, 14 * PG + 1));
 	for (i = 0; i < 8; i++) {
 		ms_layout_remove(&l, r[i]);
 		free(r[i]);

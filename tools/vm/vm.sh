@@ -32,6 +32,8 @@ done | sort -u | while read -r f; do
 	mkdir -p "$root$(dirname "$f")"
 	cp "$f" "$root$f"
 done
+# busybox modprobe cannot hand .ko.xz to the kernel: store them plain
+find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} +
 cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
 	"$root/lib/modules/$kver/" 2>/dev/null || true
 depmod -b "$root" "$kver"
@@ -56,7 +58,7 @@ done
 
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
 
-qemu=(qemu-system-x86_64 -M q35 -cpu max -smp 2 -m 2G -nographic -no-reboot
+qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=single -cpu max -smp "${VM_SMP:-2}" -m 2G -nographic -no-reboot
       -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.gz"
       -device intel-iommu -device edu)
 append="console=ttyS0 panic=-1 intel_iommu=on memslot.mode=$mode"
@@ -66,6 +68,6 @@ fi
 : >"$out/results.log"
 timeout "${VM_TIMEOUT:-600}" "${qemu[@]}" -serial "file:$out/console.log" \
 	-serial "file:$out/results.log" -monitor none \
-	-append "$append quiet" </dev/null >/dev/null 2>"$out/qemu.log" || {
+	-append "$append ${VM_APPEND:-quiet}" </dev/null >/dev/null 2>"$out/qemu.log" || {
 	echo "vm.sh: QEMU exited with $? (timeout ${VM_TIMEOUT:-600}s?)" >&2
 }

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink handlers of a space's layout: backings, ranges, transactions,
+ * and the commit event. Each handler holds the space's lock for the whole
+ * request, so a reply, a dump message and an event are of one generation.
+ */
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "backing.h"
+#include "netlink.h"
+#include "netlink-gen.h"
+#include "txn.h"
+
+static int ms_fill_backing(struct sk_buff *skb, struct ms_space *space,
+			   struct ms_backing *b, u32 portid, u32 seq,
+			   int flags, u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &ms_family, flags, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MEMSLOT_A_BACKING_SPACE_ID, space->id) ||
+	    nla_put_u32(skb, MEMSLOT_A_BACKING_ID, b->id) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_BACKING_ADDR, b->addr,
+			      MEMSLOT_A_BACKING_PAD) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_BACKING_SIZE, b->size,
+			      MEMSLOT_A_BACKING_PAD) ||
+	    (b->name[0] && nla_put_string(skb, MEMSLOT_A_BACKING_NAME, b->name))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* A range's attributes (range and diff-range sets share the numbering). */
+static int ms_put_range(struct sk_buff *skb, struct ms_mrange *mr, u32 flags)
+{
+	if (nla_put_u32(skb, MEMSLOT_A_RANGE_ID, mr->id) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_RANGE_GPA, mr->r.gpa,
+			      MEMSLOT_A_RANGE_PAD) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_RANGE_SIZE, mr->r.size,
+			      MEMSLOT_A_RANGE_PAD) ||
+	    nla_put_u32(skb, MEMSLOT_A_RANGE_BACKING_ID, mr->backing->id) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_RANGE_OFFSET, mr->offset,
+			      MEMSLOT_A_RANGE_PAD) ||
+	    nla_put_u32(skb, MEMSLOT_A_RANGE_FLAGS, flags) ||
+	    nla_put_u32(skb, MEMSLOT_A_RANGE_SLOTS, mr->nr_slots))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ms_fill_range(struct sk_buff *skb, struct ms_space *space,
+			 struct ms_mrange *mr, u32 portid, u32 seq, int flags)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &ms_family, flags,
+				MEMSLOT_CMD_RANGE_GET);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MEMSLOT_A_RANGE_SPACE_ID, space->id) ||
+	    ms_put_range(skb, mr, mr->flags)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int memslot_nl_backing_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct ms_backing *b;
+	struct ms_space *space;
+	struct sk_buff *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_BACKING_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_BACKING_SIZE)) {
+		NL_SET_ERR_MSG(info->extack, "backing-new needs addr and size");
+		return -EINVAL;
+	}
+	space = ms_find_space(skb, tb[MEMSLOT_A_BACKING_SPACE_ID],
+			      MEMSLOT_A_BACKING_SPACE_ID, false, info->extack);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!msg)
+		goto out_put;
+	mutex_lock(&space->lock);
+	b = ms_backing_new(space, nla_get_u64(tb[MEMSLOT_A_BACKING_ADDR]),
+			   nla_get_u64(tb[MEMSLOT_A_BACKING_SIZE]),
+			   tb[MEMSLOT_A_BACKING_NAME] ?
+			   nla_data(tb[MEMSLOT_A_BACKING_NAME]) : NULL,
+			   tb, info->extack);
+	err = PTR_ERR_OR_ZERO(b);
+	if (!err)
+		err = ms_fill_backing(msg, space, b, info->snd_portid,
+				      info->snd_seq, 0, MEMSLOT_CMD_BACKING_NEW);
+	if (err && !IS_ERR(b))
+		ms_backing_del(space, b->id, tb, NULL);
+	mutex_unlock(&space->lock);
+	if (!err) {
+		ms_space_put(space);
+		return genlmsg_reply(msg, info);
+	}
+	nlmsg_free(msg);
+out_put:
+	ms_space_put(space);
+	return err;
+}
+
+int memslot_nl_backing_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ms_space *space;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, MEMSLOT_A_BACKING_ID)) {
+		NL_SET_ERR_MSG(info->extack, "missing backing id (MEMSLOT_A_BACKING_ID)");
+		return -EINVAL;
+	}
+	space = ms_find_space(skb, info->attrs[MEMSLOT_A_BACKING_SPACE_ID],
+			      MEMSLOT_A_BACKING_SPACE_ID, false, info->extack);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	mutex_lock(&space->lock);
+	err = ms_backing_del(space, nla_get_u32(info->attrs[MEMSLOT_A_BACKING_ID]),
+			     info->attrs, info->extack);
+	mutex_unlock(&space->lock);
+	ms_space_put(space);
+	return err;
+}
+
+/*
+ * Reply with one object of a space: @fill finds object @id (setting the
+ * extack and returning -ENOENT if there is none) and writes its message.
+ */
+typedef int (*ms_fill_one_t)(struct sk_buff *msg, struct ms_space *space,
+			     struct nlattr *id, struct genl_info *info);
+
+static int ms_get_one(struct sk_buff *skb, struct genl_info *info,
+		      int space_type, int id_type, ms_fill_one_t fill)
+{
+	struct ms_space *space;
+	struct sk_buff *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, id_type)) {
+		NL_SET_ERR_MSG(info->extack, "missing object id");
+		return -EINVAL;
+	}
+	space = ms_find_space(skb, info->attrs[space_type], space_type, true,
+			      info->extack);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	err = -ENOMEM;
+	if (msg) {
+		mutex_lock(&space->lock);
+		err = fill(msg, space, info->attrs[id_type], info);
+		mutex_unlock(&space->lock);
+	}
+	ms_space_put(space);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int ms_fill_one_backing(struct sk_buff *msg, struct ms_space *space,
+			       struct nlattr *id, struct genl_info *info)
+{
+	struct ms_backing *b = ms_space_backing(space, nla_get_u32(id));
+
+	if (!b) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, id, "no backing %u in space %u",
+					nla_get_u32(id), space->id);
+		return -ENOENT;
+	}
+	return ms_fill_backing(msg, space, b, info->snd_portid, info->snd_seq,
+			       0, MEMSLOT_CMD_BACKING_GET);
+}
+
+static int ms_fill_one_range(struct sk_buff *msg, struct ms_space *space,
+			     struct nlattr *id, struct genl_info *info)
+{
+	struct ms_mrange *mr = ms_space_range(space, nla_get_u32(id));
+
+	if (!mr) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, id, "no range %u in space %u",
+					nla_get_u32(id), space->id);
+		return -ENOENT;
+	}
+	return ms_fill_range(msg, space, mr, info->snd_portid, info->snd_seq, 0);
+}
+
+int memslot_nl_backing_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ms_get_one(skb, info, MEMSLOT_A_BACKING_SPACE_ID,
+			  MEMSLOT_A_BACKING_ID, ms_fill_one_backing);
+}
+
+int memslot_nl_range_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ms_get_one(skb, info, MEMSLOT_A_RANGE_SPACE_ID,
+			  MEMSLOT_A_RANGE_ID, ms_fill_one_range);
+}
+
+/* The space a layout dump is about, from its request's @type attribute. */
+static struct ms_space *ms_dump_space(struct netlink_callback *cb,
+				      const struct nla_policy *policy,
+				      int maxattr, int type)
+{
+	struct nlattr *tb[MEMSLOT_A_RANGE_MAX + 1];
+	int err;
+
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, maxattr, policy,
+			  cb->extack);
+	if (err)
+		return ERR_PTR(err);
+	return ms_find_space(cb->skb, tb[type], type, true, cb->extack);
+}
+
+static int ms_dump_end(struct sk_buff *skb, int err)
+{
+	if (err == -EMSGSIZE && skb->len)
+		return skb->len; /* continue in the next part */
+	return err ?: skb->len;
+}
+
+/* cb->args[0]: next gpa; a commit between parts sets NLM_F_DUMP_INTR. */
+int memslot_nl_range_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ms_space *space;
+	struct ms_range *r;
+	int err = 0;
+
+	space = ms_dump_space(cb, memslot_range_get_nl_policy,
+			      MEMSLOT_A_RANGE_ID, MEMSLOT_A_RANGE_SPACE_ID);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	mutex_lock(&space->lock);
+	cb->seq = space->generation;
+	for (r = ms_layout_first_from(&space->layout, cb->args[0]); r;
+	     r = ms_layout_next(r)) {
+		err = ms_fill_range(skb, space, container_of(r, struct ms_mrange, r),
+				    NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err)
+			break;
+		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+		cb->args[0] = r->gpa + r->size;
+		if (!cb->args[0]) /* the range ended at 2^64 */
+			break;
+	}
+	mutex_unlock(&space->lock);
+	ms_space_put(space);
+	return ms_dump_end(skb, err);
+}
+
+/* cb->args[0]: next backing id. */
+int memslot_nl_backing_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long id = cb->args[0];
+	struct ms_space *space;
+	struct ms_backing *b;
+	int err = 0;
+
+	space = ms_dump_space(cb, memslot_backing_get_nl_policy,
+			      MEMSLOT_A_BACKING_ID, MEMSLOT_A_BACKING_SPACE_ID);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	mutex_lock(&space->lock);
+	cb->seq = space->generation;
+	xa_for_each_start(&space->backings, id, b, id) {
+		err = ms_fill_backing(skb, space, b, NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				      MEMSLOT_CMD_BACKING_GET);
+		if (err)
+			break;
+		nl_dump_check_consistent(cb, nlmsg_hdr(skb));
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&space->lock);
+	ms_space_put(space);
+	return ms_dump_end(skb, err);
+}
+
+/* Nest the ranges of @t's ops in @state under @type; with their new flags. */
+static int ms_put_diff(struct sk_buff *skb, struct ms_txn *t,
+		       enum ms_range_state state, int type)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	for (i = 0; i < t->n_ops; i++) {
+		struct ms_mrange *mr = t->ops[i].mr;
+
+		if (mr->state != state)
+			continue;
+		nest = nla_nest_start(skb, type);
+		if (!nest || ms_put_range(skb, mr, state == MS_RANGE_CHANGING ?
+					  mr->new_flags : mr->flags))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+/* The reply (added ranges) or the event (the whole diff) of a commit. */
+static struct sk_buff *ms_txn_msg(struct ms_txn *t, struct genl_info *info,
+				  u8 cmd)
+{
+	bool event = cmd == MEMSLOT_CMD_COMMIT_NTF;
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(GENLMSG_DEFAULT_SIZE + t->n_ops * 128, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, event ? 0 : info->snd_portid,
+			  event ? 0 : info->snd_seq, &ms_family, 0, cmd);
+	if (!hdr ||
+	    nla_put_u32(skb, MEMSLOT_A_TXN_SPACE_ID, t->space->id) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_TXN_GENERATION,
+			      t->space->generation + 1, MEMSLOT_A_TXN_PAD) ||
+	    (event && ms_put_diff(skb, t, MS_RANGE_REMOVING, MEMSLOT_A_TXN_REMOVED)) ||
+	    ms_put_diff(skb, t, MS_RANGE_ADDING, MEMSLOT_A_TXN_ADDED) ||
+	    (event && ms_put_diff(skb, t, MS_RANGE_CHANGING, MEMSLOT_A_TXN_CHANGED))) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+/* Prepare, build reply and event, commit: all or nothing. */
+static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
+			struct sk_buff **reply, struct sk_buff **event)
+{
+	bool listeners = ms_has_listeners(t->space);
+	int err;
+
+	err = ms_txn_prepare(t);
+	if (err)
+		return err;
+	*reply = ms_txn_msg(t, info, MEMSLOT_CMD_TXN_COMMIT);
+	if (listeners)
+		*event = ms_txn_msg(t, info, MEMSLOT_CMD_COMMIT_NTF);
+	if (!*reply || (listeners && !*event)) {
+		err = -ENOMEM;
+		goto err_abort;
+	}
+	err = ms_txn_commit(t);
+	if (err)
+		goto err_free; /* the commit undid itself */
+	ms_txn_finish(t);
+	return 0;
+
+err_abort:
+	ms_txn_abort(t);
+err_free:
+	nlmsg_free(*reply);
+	nlmsg_free(*event);
+	*reply = *event = NULL;
+	return err;
+}
+
+int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *reply = NULL, *event = NULL;
+	struct ms_txn t = { .extack = info->extack };
+	int err;
+
+	t.space = ms_find_space(skb, info->attrs[MEMSLOT_A_TXN_SPACE_ID],
+				MEMSLOT_A_TXN_SPACE_ID, false, info->extack);
+	if (IS_ERR(t.space))
+		return PTR_ERR(t.space);
+	err = ms_txn_parse(&t, info);
+	if (err)
+		goto out;
+	mutex_lock(&t.space->lock);
+	err = ms_txn_apply(&t, info, &reply, &event);
+	mutex_unlock(&t.space->lock);
+	if (event)
+		ms_multicast(t.space, event);
+out:
+	ms_txn_free(&t);
+	ms_space_put(t.space);
+	return err ?: genlmsg_reply(reply, info);
+}

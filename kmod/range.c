@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ranges: their KVM slots (a range larger than the space's maximum slot
+ * size is cut into chunks, one slot each) and the slot block bookkeeping.
+ * All callers hold the space's lock.
+ */
+#include <linux/bitmap.h>
+#include <linux/kvm.h>
+#include <linux/math64.h>
+#include <linux/slab.h>
+
+#include "range.h"
+
+/* Without a limit, stay well under KVM's own (2^31 - 1 pages a slot). */
+#define MS_DEFAULT_CHUNK	BIT_ULL(42)
+
+u64 ms_chunk_size(const struct ms_space *space)
+{
+	return space->vm.max_slot_size ?: MS_DEFAULT_CHUNK;
+}
+
+u32 ms_range_nr_slots(const struct ms_space *space, u64 size)
+{
+	return div64_u64(size + ms_chunk_size(space) - 1, ms_chunk_size(space));
+}
+
+u32 ms_kvm_flags(u32 range_flags)
+{
+	u32 f = 0;
+
+	if (range_flags & MEMSLOT_RANGE_FLAGS_DIRTY_LOG)
+		f |= KVM_MEM_LOG_DIRTY_PAGES;
+	if (range_flags & MEMSLOT_RANGE_FLAGS_READONLY)
+		f |= KVM_MEM_READONLY;
+	return f;
+}
+
+struct ms_mrange *ms_range_alloc(struct ms_space *space, u64 gpa, u64 size,
+				 struct ms_backing *backing, u64 offset,
+				 u32 flags)
+{
+	struct ms_mrange *mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
+
+	lockdep_assert_held(&space->lock);
+	if (!mr)
+		return NULL;
+	mr->nr_slots = ms_range_nr_slots(space, size);
+	mr->slots = kcalloc(mr->nr_slots, sizeof(*mr->slots),
+			    GFP_KERNEL_ACCOUNT);
+	if (!mr->slots) {
+		kfree(mr);
+		return NULL;
+	}
+	mr->r.gpa = gpa;
+	mr->r.size = size;
+	mr->backing = backing;
+	mr->offset = offset;
+	mr->flags = flags;
+	backing->users++;
+	return mr;
+}
+
+/* Free a range that holds no slot bits and is in no tree or xarray. */
+void ms_range_free(struct ms_space *space, struct ms_mrange *mr)
+{
+	lockdep_assert_held(&space->lock);
+	mr->backing->users--;
+	kfree(mr->slots);
+	kfree(mr);
+}
+
+/* Reserve mr->nr_slots ids of the block; -ENOSPC if too few are free. */
+int ms_range_take_slots(struct ms_space *space, struct ms_mrange *mr)
+{
+	unsigned long *used = space->vm.slots_used;
+	u32 n = space->vm.slot_count, i, bit = 0;
+
+	lockdep_assert_held(&space->lock);
+	if (mr->nr_slots > n - bitmap_weight(used, n))
+		return -ENOSPC;
+	for (i = 0; i < mr->nr_slots; i++) {
+		bit = find_next_zero_bit(used, n, bit);
+		__set_bit(bit, used);
+		mr->slots[i] = bit;
+	}
+	return 0;
+}
+
+void ms_range_give_slots(struct ms_space *space, struct ms_mrange *mr)
+{
+	u32 i;
+
+	lockdep_assert_held(&space->lock);
+	for (i = 0; i < mr->nr_slots; i++)
+		__clear_bit(mr->slots[i], space->vm.slots_used);
+}
+
+/* Take back exactly the ids @mr gave (undoing a prepared removal). */
+void ms_range_retake_slots(struct ms_space *space, struct ms_mrange *mr)
+{
+	u32 i;
+
+	lockdep_assert_held(&space->lock);
+	for (i = 0; i < mr->nr_slots; i++)
+		WARN_ON_ONCE(__test_and_set_bit(mr->slots[i],
+						space->vm.slots_used));
+}
+
+/* The KVM view of slot @i of @mr with range flags @flags. */
+void ms_range_slot_state(const struct ms_space *space,
+			 const struct ms_mrange *mr, u32 i, u32 flags,
+			 struct ms_slot_state *st)
+{
+	u64 chunk = ms_chunk_size(space), off = (u64)i * chunk;
+
+	st->gpa = mr->r.gpa + off;
+	st->size = min(chunk, mr->r.size - off);
+	st->hva = mr->backing->addr + mr->offset + off;
+	st->kvm_flags = ms_kvm_flags(flags);
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transactions, in the way of nf_tables: parse; prepare every op against
+ * the module's model of the layout (all validation happens here, and a
+ * failing op undoes the ones before it); then commit to KVM step by step,
+ * journalling each step so that a failure at step k undoes steps k-1..1
+ * exactly; finally finish (free what was removed, bump the generation).
+ *
+ * Order of the KVM steps: slots of removed ranges are deleted first, then
+ * flags change, then slots of added ranges are created, so an addition can
+ * reuse the addresses (and slot ids) of a removal in the same transaction.
+ * Ranges that the transaction does not name are never touched.
+ */
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "kvm.h"
+#include "netlink-gen.h"
+#include "txn.h"
+
+/* debugfs fail_step: fail the commit's k-th KVM step (once); 0: off. */
+u32 ms_fail_step;
+
+/* Report op @i's error, pointing at @attr (or the whole op). */
+static __printf(4, 5) void op_err(struct ms_txn *t, u32 i,
+				  const struct nlattr *attr,
+				  const char *fmt, ...)
+{
+	char msg[70]; /* with "op N: ", under the 80 bytes of an extack */
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	NL_SET_ERR_MSG_ATTR_FMT(t->extack, attr ?: t->ops[i].nest,
+				"op %u: %s", i, msg);
+}
+
+int ms_txn_parse(struct ms_txn *t, struct genl_info *info)
+{
+	struct nlattr *attr;
+	u32 n = 0;
+	int rem, err;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(attr) == MEMSLOT_A_TXN_OP;
+	if (!n || n > MEMSLOT_TXN_MAX_OPS) {
+		NL_SET_ERR_MSG_FMT(t->extack,
+				   "a transaction has 1 to %u ops (MEMSLOT_A_TXN_OP), not %u",
+				   MEMSLOT_TXN_MAX_OPS, n);
+		return -EINVAL;
+	}
+	t->ops = kvcalloc(n, sizeof(*t->ops), GFP_KERNEL_ACCOUNT);
+	if (!t->ops)
+		return -ENOMEM;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		struct ms_txn_op *op = &t->ops[t->n_ops];
+
+		if (nla_type(attr) != MEMSLOT_A_TXN_OP)
+			continue;
+		err = nla_parse_nested(op->tb, MEMSLOT_A_OP_MAX, attr,
+				       memslot_op_nl_policy, t->extack);
+		if (err)
+			return err;
+		op->nest = attr;
+		if (!op->tb[MEMSLOT_A_OP_TYPE]) {
+			op_err(t, t->n_ops, NULL, "missing op type (MEMSLOT_A_OP_TYPE)");
+			return -EINVAL;
+		}
+		op->type = nla_get_u32(op->tb[MEMSLOT_A_OP_TYPE]);
+		t->n_ops++;
+	}
+	return 0;
+}
+
+static u64 op_u64(struct ms_txn_op *op, int type)
+{
+	return op->tb[type] ? nla_get_u64(op->tb[type]) : 0;
+}
+
+static int ms_prep_add_check(struct ms_txn *t, u32 i, struct ms_backing **bp)
+{
+	struct ms_txn_op *op = &t->ops[i];
+	u64 gpa = op_u64(op, MEMSLOT_A_OP_GPA), size = op_u64(op, MEMSLOT_A_OP_SIZE);
+	u64 off = op_u64(op, MEMSLOT_A_OP_OFFSET);
+	enum ms_range_err rerr;
+	struct ms_backing *b;
+	u32 bid;
+
+	if (!op->tb[MEMSLOT_A_OP_GPA] || !op->tb[MEMSLOT_A_OP_SIZE] ||
+	    !op->tb[MEMSLOT_A_OP_BACKING_ID]) {
+		op_err(t, i, NULL, "add needs gpa, size and backing-id");
+		return -EINVAL;
+	}
+	rerr = ms_range_check(gpa, size);
+	if (rerr) {
+		op_err(t, i, op->tb[rerr == MS_RANGE_UNALIGNED_GPA ?
+				    MEMSLOT_A_OP_GPA : MEMSLOT_A_OP_SIZE],
+		       "range 0x%llx+0x%llx: %s", gpa, size,
+		       ms_range_err_str(rerr));
+		return -EINVAL;
+	}
+	bid = nla_get_u32(op->tb[MEMSLOT_A_OP_BACKING_ID]);
+	b = ms_space_backing(t->space, bid);
+	if (!b) {
+		op_err(t, i, op->tb[MEMSLOT_A_OP_BACKING_ID], "no backing %u", bid);
+		return -ENOENT;
+	}
+	if (off & (MS_PAGE_SIZE - 1)) {
+		op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
+		       "offset 0x%llx is not page aligned", off);
+		return -EINVAL;
+	}
+	if (off > b->size || size > b->size - off) {
+		op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
+		       "0x%llx+0x%llx is beyond backing %u (0x%llx bytes)",
+		       off, size, bid, b->size);
+		return -ERANGE;
+	}
+	*bp = b;
+	return 0;
+}
+
+static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
+			 struct ms_mrange *c)
+{
+	if (c->state == MS_RANGE_ADDING)
+		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_GPA],
+		       "0x%llx+0x%llx overlaps op %u's range (0x%llx+0x%llx)",
+		       mr->r.gpa, mr->r.size, c->op, c->r.gpa, c->r.size);
+	else
+		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_GPA],
+		       "range 0x%llx+0x%llx overlaps range %u (0x%llx+0x%llx)",
+		       mr->r.gpa, mr->r.size, c->id, c->r.gpa, c->r.size);
+}
+
+static int ms_prep_add(struct ms_txn *t, u32 i)
+{
+	struct ms_space *sp = t->space;
+	struct ms_txn_op *op = &t->ops[i];
+	struct ms_backing *b;
+	struct ms_mrange *mr;
+	struct ms_range *clash;
+	u32 flags = op->tb[MEMSLOT_A_OP_FLAGS] ?
+		    nla_get_u32(op->tb[MEMSLOT_A_OP_FLAGS]) : 0;
+	int err;
+
+	err = ms_prep_add_check(t, i, &b);
+	if (err)
+		return err;
+	mr = ms_range_alloc(sp, op_u64(op, MEMSLOT_A_OP_GPA),
+			    op_u64(op, MEMSLOT_A_OP_SIZE), b,
+			    op_u64(op, MEMSLOT_A_OP_OFFSET), flags);
+	if (!mr)
+		return -ENOMEM;
+	err = ms_range_take_slots(sp, mr);
+	if (err) {
+		op_err(t, i, NULL, "slot budget: needs %u slot(s), %u of %u free",
+		       mr->nr_slots,
+		       sp->vm.slot_count - bitmap_weight(sp->vm.slots_used,
+							  sp->vm.slot_count),
+		       sp->vm.slot_count);
+		goto err_free;
+	}
+	clash = ms_layout_insert(&sp->layout, &mr->r);
+	if (clash) {
+		ms_clash_msg(t, i, mr, container_of(clash, struct ms_mrange, r));
+		err = -EEXIST;
+		goto err_give_slots;
+	}
+	err = xa_alloc_cyclic(&sp->ranges, &mr->id, mr, xa_limit_31b,
+			      &sp->next_range_id, GFP_KERNEL_ACCOUNT);
+	if (err < 0)
+		goto err_unlink;
+	mr->state = MS_RANGE_ADDING;
+	mr->op = i;
+	op->mr = mr;
+	return 0;
+
+err_unlink:
+	ms_layout_remove(&sp->layout, &mr->r);
+err_give_slots:
+	ms_range_give_slots(sp, mr);
+err_free:
+	ms_range_free(sp, mr);
+	return err;
+}
+
+/* The live range an op names; a range already in the transaction is not. */
+static struct ms_mrange *ms_prep_target(struct ms_txn *t, u32 i)
+{
+	static const char * const verb[] = {
+		[MS_RANGE_ADDING] = "added",
+		[MS_RANGE_REMOVING] = "removed",
+		[MS_RANGE_CHANGING] = "changed",
+	};
+	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_RANGE_ID];
+	struct ms_mrange *mr;
+	u32 id;
+
+	if (!attr) {
+		op_err(t, i, NULL, "missing range-id (MEMSLOT_A_OP_RANGE_ID)");
+		return ERR_PTR(-EINVAL);
+	}
+	id = nla_get_u32(attr);
+	mr = ms_space_range(t->space, id);
+	if (!mr) {
+		op_err(t, i, attr, "no range %u", id);
+		return ERR_PTR(-ENOENT);
+	}
+	if (mr->state != MS_RANGE_LIVE) {
+		op_err(t, i, attr, "range %u is already %s by op %u", id,
+		       verb[mr->state], mr->op);
+		return ERR_PTR(-EINVAL);
+	}
+	return mr;
+}
+
+static int ms_prep_remove(struct ms_txn *t, u32 i)
+{
+	struct ms_mrange *mr = ms_prep_target(t, i);
+
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	ms_layout_remove(&t->space->layout, &mr->r);
+	ms_range_give_slots(t->space, mr);
+	mr->state = MS_RANGE_REMOVING;
+	mr->op = i;
+	t->ops[i].mr = mr;
+	return 0;
+}
+
+static int ms_prep_set_flags(struct ms_txn *t, u32 i)
+{
+	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_FLAGS];
+	struct ms_mrange *mr;
+
+	if (!attr) {
+		op_err(t, i, NULL, "set-flags needs flags (MEMSLOT_A_OP_FLAGS)");
+		return -EINVAL;
+	}
+	mr = ms_prep_target(t, i);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	if (nla_get_u32(attr) == mr->flags) {
+		op_err(t, i, attr, "range %u already has flags 0x%x", mr->id,
+		       mr->flags);
+		return -EINVAL;
+	}
+	mr->new_flags = nla_get_u32(attr);
+	mr->state = MS_RANGE_CHANGING;
+	mr->op = i;
+	t->ops[i].mr = mr;
+	return 0;
+}
+
+/* Undo the model changes of ops [0, n_prepared), newest first. */
+static void ms_txn_unprepare(struct ms_txn *t)
+{
+	struct ms_space *sp = t->space;
+
+	while (t->n_prepared) {
+		struct ms_mrange *mr = t->ops[--t->n_prepared].mr;
+
+		switch (mr->state) {
+		case MS_RANGE_ADDING:
+			xa_erase(&sp->ranges, mr->id);
+			ms_layout_remove(&sp->layout, &mr->r);
+			ms_range_give_slots(sp, mr);
+			ms_range_free(sp, mr);
+			continue;
+		case MS_RANGE_REMOVING:
+			ms_range_retake_slots(sp, mr);
+			WARN_ON_ONCE(ms_layout_insert(&sp->layout, &mr->r));
+			break;
+		default:
+			break;
+		}
+		mr->state = MS_RANGE_LIVE;
+	}
+}
+
+int ms_txn_prepare(struct ms_txn *t)
+{
+	int err = 0;
+
+	lockdep_assert_held(&t->space->lock);
+	if (!t->space->vm.kvm) {
+		NL_SET_ERR_MSG_FMT(t->extack, "space %u is not bound to a VM",
+				   t->space->id);
+		return -ENOTCONN;
+	}
+	for (; t->n_prepared < t->n_ops; t->n_prepared++) {
+		u32 i = t->n_prepared;
+
+		switch (t->ops[i].type) {
+		case MEMSLOT_OP_TYPE_ADD:
+			err = ms_prep_add(t, i);
+			break;
+		case MEMSLOT_OP_TYPE_REMOVE:
+			err = ms_prep_remove(t, i);
+			break;
+		default:
+			err = ms_prep_set_flags(t, i);
+			break;
+		}
+		if (err) {
+			ms_txn_unprepare(t);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
+			const struct ms_slot_state *old,
+			const struct ms_slot_state *new)
+{
+	struct ms_step *s = &t->steps[t->n_steps++];
+	static const struct ms_slot_state none;
+
+	s->op = op;
+	s->idx = idx;
+	s->old = old ? *old : none;
+	s->new = new ? *new : none;
+}
+
+/* One op's steps for phase @type: removals, flag changes, or additions. */
+static void ms_op_steps(struct ms_txn *t, u32 i)
+{
+	struct ms_mrange *mr = t->ops[i].mr;
+	struct ms_slot_state old, new;
+	bool ro_toggles;
+	u32 s;
+
+	for (s = 0; s < mr->nr_slots; s++) {
+		ms_range_slot_state(t->space, mr, s, mr->flags, &old);
+		switch (mr->state) {
+		case MS_RANGE_REMOVING:
+			ms_add_step(t, i, mr->slots[s], &old, NULL);
+			break;
+		case MS_RANGE_ADDING:
+			ms_add_step(t, i, mr->slots[s], NULL, &old);
+			break;
+		default:
+			ms_range_slot_state(t->space, mr, s, mr->new_flags, &new);
+			/* KVM changes dirty logging in place, not read-only */
+			ro_toggles = (old.kvm_flags ^ new.kvm_flags) &
+				     KVM_MEM_READONLY;
+			if (ro_toggles) {
+				ms_add_step(t, i, mr->slots[s], &old, NULL);
+				ms_add_step(t, i, mr->slots[s], NULL, &new);
+			} else {
+				ms_add_step(t, i, mr->slots[s], &old, &new);
+			}
+		}
+	}
+}
+
+static int ms_txn_plan(struct ms_txn *t)
+{
+	static const enum ms_range_state order[] = {
+		MS_RANGE_REMOVING, MS_RANGE_CHANGING, MS_RANGE_ADDING,
+	};
+	u32 i, p, max = 0;
+
+	for (i = 0; i < t->n_ops; i++)
+		max += 2 * t->ops[i].mr->nr_slots;
+	t->steps = kvmalloc_array(max, sizeof(*t->steps), GFP_KERNEL_ACCOUNT);
+	if (!t->steps)
+		return -ENOMEM;
+	for (p = 0; p < ARRAY_SIZE(order); p++)
+		for (i = 0; i < t->n_ops; i++)
+			if (t->ops[i].mr->state == order[p])
+				ms_op_steps(t, i);
+	return 0;
+}
+
+static int ms_run_step(struct ms_txn *t, u32 k)
+{
+	u32 fail = READ_ONCE(ms_fail_step);
+
+	if (fail && fail == k + 1) {
+		WRITE_ONCE(ms_fail_step, 0);
+		return -ENOMEM;
+	}
+	return ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].new);
+}
+
+/*
+ * Apply the prepared transaction to KVM. On failure, undo the steps taken
+ * and the preparation: KVM and the model are as before.
+ */
+int ms_txn_commit(struct ms_txn *t)
+{
+	struct ms_step *s;
+	int err;
+	u32 k;
+
+	err = ms_txn_plan(t);
+	if (err)
+		goto err_unprepare;
+	ms_kvm_lock(t->space);
+	for (k = 0; k < t->n_steps; k++) {
+		err = ms_run_step(t, k);
+		if (err)
+			break;
+	}
+	if (err) {
+		s = &t->steps[k];
+		op_err(t, s->op, NULL, "KVM error %d on slot %u (0x%llx+0x%llx)",
+		       err, t->space->vm.slot_base + s->idx,
+		       s->new.size ? s->new.gpa : s->old.gpa,
+		       s->new.size ?: s->old.size);
+		while (k--)
+			WARN_ON_ONCE(ms_kvm_set_slot(t->space, t->steps[k].idx,
+						     &t->steps[k].old));
+	}
+	ms_kvm_unlock(t->space);
+	if (!err)
+		return 0;
+err_unprepare:
+	ms_txn_unprepare(t);
+	return err;
+}
+
+void ms_txn_abort(struct ms_txn *t)
+{
+	ms_txn_unprepare(t);
+}
+
+/* After a successful commit: make the model final. */
+void ms_txn_finish(struct ms_txn *t)
+{
+	struct ms_space *sp = t->space;
+	u32 i;
+
+	for (i = 0; i < t->n_ops; i++) {
+		struct ms_mrange *mr = t->ops[i].mr;
+
+		if (mr->state == MS_RANGE_REMOVING) {
+			xa_erase(&sp->ranges, mr->id);
+			ms_range_free(sp, mr);
+			continue;
+		}
+		if (mr->state == MS_RANGE_CHANGING)
+			mr->flags = mr->new_flags;
+		mr->state = MS_RANGE_LIVE;
+	}
+	t->n_prepared = 0;
+	sp->generation++;
+}
+
+void ms_txn_free(struct ms_txn *t)
+{
+	kvfree(t->steps);
+	kvfree(t->ops);
+}
