@@ -73,13 +73,30 @@ const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1] = {
 };
 
 /* MEMSLOT_CMD_TXN_COMMIT - do */
-const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_OP + 1] = {
+const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_STAGED + 1] = {
+	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_TXN_OP] = NLA_POLICY_NESTED(memslot_op_nl_policy),
+	[MEMSLOT_A_TXN_STAGED] = { .type = NLA_FLAG, },
+};
+
+/* MEMSLOT_CMD_TXN_OPEN - do */
+const struct nla_policy memslot_txn_open_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1] = {
+	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MEMSLOT_CMD_TXN_APPEND - do */
+const struct nla_policy memslot_txn_append_nl_policy[MEMSLOT_A_TXN_OP + 1] = {
 	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_TXN_OP] = NLA_POLICY_NESTED(memslot_op_nl_policy),
 };
 
+/* MEMSLOT_CMD_TXN_ABORT - do */
+const struct nla_policy memslot_txn_abort_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1] = {
+	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 /* Ops table for memslot */
-const struct genl_ops memslot_nl_ops[9] = {
+const struct genl_ops memslot_nl_ops[12] = {
 	{
 		.cmd		= MEMSLOT_CMD_SPACE_NEW,
 		.doit		= memslot_nl_space_new_doit,
@@ -135,7 +152,25 @@ const struct genl_ops memslot_nl_ops[9] = {
 		.cmd		= MEMSLOT_CMD_TXN_COMMIT,
 		.doit		= memslot_nl_txn_commit_doit,
 		.policy		= memslot_txn_commit_nl_policy,
+		.maxattr	= MEMSLOT_A_TXN_STAGED,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_TXN_OPEN,
+		.doit		= memslot_nl_txn_open_doit,
+		.policy		= memslot_txn_open_nl_policy,
+		.maxattr	= MEMSLOT_A_TXN_SPACE_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_TXN_APPEND,
+		.doit		= memslot_nl_txn_append_doit,
+		.policy		= memslot_txn_append_nl_policy,
 		.maxattr	= MEMSLOT_A_TXN_OP,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_TXN_ABORT,
+		.doit		= memslot_nl_txn_abort_doit,
+		.policy		= memslot_txn_abort_nl_policy,
+		.maxattr	= MEMSLOT_A_TXN_SPACE_ID,
 	},
 };
 

@@ -30,10 +30,16 @@ extern const struct nla_policy memslot_backing_get_nl_policy[MEMSLOT_A_BACKING_I
 
 extern const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1];
 
-extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_OP + 1];
+extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_STAGED + 1];
+
+extern const struct nla_policy memslot_txn_open_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1];
+
+extern const struct nla_policy memslot_txn_append_nl_policy[MEMSLOT_A_TXN_OP + 1];
+
+extern const struct nla_policy memslot_txn_abort_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1];
 
 /* Ops table for memslot */
-extern const struct genl_ops memslot_nl_ops[9];
+extern const struct genl_ops memslot_nl_ops[12];
 
 int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -50,6 +56,9 @@ int memslot_nl_range_get_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_range_get_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb);
 int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_txn_open_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_txn_abort_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MEMSLOT_NLGRP_EVENTS,

@@ -310,31 +310,74 @@ static int ms_put_diff(struct sk_buff *skb, struct ms_txn *t,
 	return 0;
 }
 
-/* The reply (added ranges) or the event (the whole diff) of a commit. */
-static struct sk_buff *ms_txn_msg(struct ms_txn *t, struct genl_info *info,
-				  u8 cmd)
+/* Largest commit event; a bigger diff is left out (diff-truncated). */
+#define MS_EVENT_MAX	32768
+
+static void *ms_txn_hdr(struct sk_buff *skb, struct ms_txn *t,
+			struct genl_info *info, u8 cmd)
 {
 	bool event = cmd == MEMSLOT_CMD_COMMIT_NTF;
-	struct sk_buff *skb;
 	void *hdr;
 
-	skb = genlmsg_new(GENLMSG_DEFAULT_SIZE + t->n_ops * 128, GFP_KERNEL);
-	if (!skb)
-		return NULL;
 	hdr = genlmsg_put(skb, event ? 0 : info->snd_portid,
 			  event ? 0 : info->snd_seq, &ms_family, 0, cmd);
 	if (!hdr ||
 	    nla_put_u32(skb, MEMSLOT_A_TXN_SPACE_ID, t->space->id) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_TXN_GENERATION,
-			      t->space->generation + 1, MEMSLOT_A_TXN_PAD) ||
-	    (event && ms_put_diff(skb, t, MS_RANGE_REMOVING, MEMSLOT_A_TXN_REMOVED)) ||
-	    ms_put_diff(skb, t, MS_RANGE_ADDING, MEMSLOT_A_TXN_ADDED) ||
-	    (event && ms_put_diff(skb, t, MS_RANGE_CHANGING, MEMSLOT_A_TXN_CHANGED))) {
+			      t->space->generation + 1, MEMSLOT_A_TXN_PAD))
+		return NULL;
+	return hdr;
+}
+
+/* The reply of a commit: its generation and the ids of added ranges. */
+static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info)
+{
+	struct sk_buff *skb;
+	void *hdr;
+	u32 i;
+
+	skb = genlmsg_new(GENLMSG_DEFAULT_SIZE + t->n_ops * nla_total_size(4),
+			  GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	hdr = ms_txn_hdr(skb, t, info, MEMSLOT_CMD_TXN_COMMIT);
+	for (i = 0; hdr && i < t->n_ops; i++)
+		if (t->ops[i].mr->state == MS_RANGE_ADDING &&
+		    nla_put_u32(skb, MEMSLOT_A_TXN_ADDED_ID, t->ops[i].mr->id))
+			hdr = NULL;
+	if (!hdr) {
 		nlmsg_free(skb);
 		return NULL;
 	}
 	genlmsg_end(skb, hdr);
 	return skb;
+}
+
+/* The event of a commit: the whole diff, or diff-truncated. */
+static struct sk_buff *ms_txn_event(struct ms_txn *t)
+{
+	struct sk_buff *skb = genlmsg_new(MS_EVENT_MAX, GFP_KERNEL);
+	void *hdr;
+
+	if (!skb)
+		return NULL;
+	hdr = ms_txn_hdr(skb, t, NULL, MEMSLOT_CMD_COMMIT_NTF);
+	if (!hdr)
+		goto err_free;
+	if (ms_put_diff(skb, t, MS_RANGE_REMOVING, MEMSLOT_A_TXN_REMOVED) ||
+	    ms_put_diff(skb, t, MS_RANGE_ADDING, MEMSLOT_A_TXN_ADDED) ||
+	    ms_put_diff(skb, t, MS_RANGE_CHANGING, MEMSLOT_A_TXN_CHANGED)) {
+		genlmsg_cancel(skb, hdr);
+		hdr = ms_txn_hdr(skb, t, NULL, MEMSLOT_CMD_COMMIT_NTF);
+		if (!hdr || nla_put_flag(skb, MEMSLOT_A_TXN_DIFF_TRUNCATED))
+			goto err_free;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+
+err_free:
+	nlmsg_free(skb);
+	return NULL;
 }
 
 /* Prepare, build reply and event, commit: all or nothing. */
@@ -347,9 +390,9 @@ static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
 	err = ms_txn_prepare(t);
 	if (err)
 		return err;
-	*reply = ms_txn_msg(t, info, MEMSLOT_CMD_TXN_COMMIT);
+	*reply = ms_txn_reply(t, info);
 	if (listeners)
-		*event = ms_txn_msg(t, info, MEMSLOT_CMD_COMMIT_NTF);
+		*event = ms_txn_event(t);
 	if (!*reply || (listeners && !*event)) {
 		err = -ENOMEM;
 		goto err_abort;
@@ -369,6 +412,38 @@ err_free:
 	return err;
 }
 
+/* Parse the message's ops, or take the space's staged transaction. */
+static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
+{
+	struct ms_staged *staged;
+	int err;
+
+	if (!info->attrs[MEMSLOT_A_TXN_STAGED])
+		return ms_txn_parse_msg(t, info);
+	if (info->attrs[MEMSLOT_A_TXN_OP]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[MEMSLOT_A_TXN_OP],
+				    "a staged commit carries no ops");
+		return -EINVAL;
+	}
+	mutex_lock(&t->space->lock);
+	staged = t->space->staged;
+	t->space->staged = NULL; /* the commit ends it, whatever happens */
+	mutex_unlock(&t->space->lock);
+	if (!staged) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "space %u has no staged transaction open",
+				   t->space->id);
+		return -ENOENT;
+	}
+	err = ms_txn_parse_staged(t, staged);
+	if (err) {
+		ms_staged_free(staged);
+		return err;
+	}
+	t->staged_ops = staged;
+	return 0;
+}
+
 int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *reply = NULL, *event = NULL;
@@ -379,7 +454,7 @@ int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 				MEMSLOT_A_TXN_SPACE_ID, false, info->extack);
 	if (IS_ERR(t.space))
 		return PTR_ERR(t.space);
-	err = ms_txn_parse(&t, info);
+	err = ms_txn_load(&t, info);
 	if (err)
 		goto out;
 	mutex_lock(&t.space->lock);
@@ -391,4 +466,106 @@ out:
 	ms_txn_free(&t);
 	ms_space_put(t.space);
 	return err ?: genlmsg_reply(reply, info);
+}
+
+/* Run @fn on the caller's space named by MEMSLOT_A_TXN_SPACE_ID, locked. */
+static int ms_with_space(struct sk_buff *skb, struct genl_info *info,
+			 int (*fn)(struct ms_space *space,
+				   struct genl_info *info))
+{
+	struct ms_space *space;
+	int err;
+
+	space = ms_find_space(skb, info->attrs[MEMSLOT_A_TXN_SPACE_ID],
+			      MEMSLOT_A_TXN_SPACE_ID, false, info->extack);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	mutex_lock(&space->lock);
+	err = fn(space, info);
+	mutex_unlock(&space->lock);
+	ms_space_put(space);
+	return err;
+}
+
+static int ms_open(struct ms_space *space, struct genl_info *info)
+{
+	int err = ms_staged_open(space);
+
+	if (err == -EBUSY)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "space %u already has a staged transaction",
+				   space->id);
+	return err;
+}
+
+static int ms_abort(struct ms_space *space, struct genl_info *info)
+{
+	if (!space->staged) {
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "space %u has no staged transaction open",
+				   space->id);
+		return -ENOENT;
+	}
+	ms_staged_free(space->staged);
+	space->staged = NULL;
+	return 0;
+}
+
+int memslot_nl_txn_open_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ms_with_space(skb, info, ms_open);
+}
+
+int memslot_nl_txn_abort_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ms_with_space(skb, info, ms_abort);
+}
+
+int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ms_space *space;
+	struct sk_buff *msg;
+	void *hdr;
+	u32 n = 0;
+	int err;
+
+	space = ms_find_space(skb, info->attrs[MEMSLOT_A_TXN_SPACE_ID],
+			      MEMSLOT_A_TXN_SPACE_ID, false, info->extack);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!msg)
+		goto out_put;
+	mutex_lock(&space->lock);
+	err = -ENOENT;
+	if (!space->staged)
+		NL_SET_ERR_MSG_FMT(info->extack,
+				   "space %u has no staged transaction open",
+				   space->id);
+	else
+		err = ms_staged_append(space, info);
+	if (err == -E2BIG)
+		NL_SET_ERR_MSG_FMT(info->extack, "a staged transaction has at most %u ops",
+				   MEMSLOT_TXN_MAX_STAGED);
+	if (!err)
+		n = space->staged->n;
+	mutex_unlock(&space->lock);
+	if (err)
+		goto out_free;
+	hdr = genlmsg_put_reply(msg, info, &ms_family, 0, MEMSLOT_CMD_TXN_APPEND);
+	if (!hdr || nla_put_u32(msg, MEMSLOT_A_TXN_SPACE_ID, space->id) ||
+	    nla_put_u32(msg, MEMSLOT_A_TXN_N_OPS, n)) {
+		err = -EMSGSIZE;
+		goto out_free;
+	}
+	genlmsg_end(msg, hdr);
+	ms_space_put(space);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+out_put:
+	ms_space_put(space);
+	return err;
 }

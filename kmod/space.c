@@ -25,6 +25,7 @@
 #include "kvm.h"
 #include "range.h"
 #include "space.h"
+#include "txn.h"
 
 static DEFINE_XARRAY_ALLOC1(ms_spaces);
 static u32 ms_spaces_next_id;	/* cyclic allocation; under the xarray's lock */
@@ -124,6 +125,8 @@ static void ms_space_clear(struct ms_space *space)
 	unsigned long id;
 
 	mutex_lock(&space->lock);
+	ms_staged_free(space->staged);
+	space->staged = NULL;
 	xa_for_each(&space->ranges, id, mr) {
 		ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);

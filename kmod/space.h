@@ -11,6 +11,7 @@
 #include "layout.h"
 
 struct kvm;
+struct ms_staged;
 struct net;
 struct pid;
 
@@ -83,6 +84,7 @@ struct ms_space {
 	struct xarray ranges;		/* ms_mrange by id */
 	u32 next_range_id;		/* cyclic allocation of range ids */
 	struct xarray backings;		/* ms_backing by id */
+	struct ms_staged *staged;	/* open staged transaction, or NULL */
 };
 
 struct ms_space *ms_space_create(const struct ms_owner *owner,

@@ -34,45 +34,159 @@ static __printf(4, 5) void op_err(struct ms_txn *t, u32 i,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	NL_SET_ERR_MSG_ATTR_FMT(t->extack, attr ?: t->ops[i].nest,
-				"op %u: %s", i, msg);
+	if (t->staged) /* a copy: an offset would point outside the message */
+		NL_SET_ERR_MSG_FMT(t->extack, "op %u: %s", i, msg);
+	else
+		NL_SET_ERR_MSG_ATTR_FMT(t->extack, attr ?: t->ops[i].nest,
+					"op %u: %s", i, msg);
 }
 
-int ms_txn_parse(struct ms_txn *t, struct genl_info *info)
+/* Parse @n op nests (already checked against the op policy). */
+static int ms_txn_parse(struct ms_txn *t, struct nlattr *const *ops, u32 n)
 {
-	struct nlattr *attr;
-	u32 n = 0;
-	int rem, err;
+	struct netlink_ext_ack *extack = t->staged ? NULL : t->extack;
+	int err;
 
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
-		n += nla_type(attr) == MEMSLOT_A_TXN_OP;
-	if (!n || n > MEMSLOT_TXN_MAX_OPS) {
-		NL_SET_ERR_MSG_FMT(t->extack,
-				   "a transaction has 1 to %u ops (MEMSLOT_A_TXN_OP), not %u",
-				   MEMSLOT_TXN_MAX_OPS, n);
-		return -EINVAL;
-	}
 	t->ops = kvcalloc(n, sizeof(*t->ops), GFP_KERNEL_ACCOUNT);
 	if (!t->ops)
 		return -ENOMEM;
-	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+	for (; t->n_ops < n; t->n_ops++) {
 		struct ms_txn_op *op = &t->ops[t->n_ops];
 
-		if (nla_type(attr) != MEMSLOT_A_TXN_OP)
-			continue;
-		err = nla_parse_nested(op->tb, MEMSLOT_A_OP_MAX, attr,
-				       memslot_op_nl_policy, t->extack);
+		op->nest = ops[t->n_ops];
+		err = nla_parse_nested(op->tb, MEMSLOT_A_OP_MAX, op->nest,
+				       memslot_op_nl_policy, extack);
 		if (err)
 			return err;
-		op->nest = attr;
 		if (!op->tb[MEMSLOT_A_OP_TYPE]) {
 			op_err(t, t->n_ops, NULL, "missing op type (MEMSLOT_A_OP_TYPE)");
 			return -EINVAL;
 		}
 		op->type = nla_get_u32(op->tb[MEMSLOT_A_OP_TYPE]);
-		t->n_ops++;
 	}
 	return 0;
+}
+
+/* The MEMSLOT_A_TXN_OP nests of a message, in order, in a new array. */
+static int ms_msg_ops(struct genl_info *info, struct nlattr ***opsp, u32 *np)
+{
+	struct nlattr *attr, **ops;
+	u32 n = 0;
+	int rem;
+
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		n += nla_type(attr) == MEMSLOT_A_TXN_OP;
+	ops = kvcalloc(n ?: 1, sizeof(*ops), GFP_KERNEL_ACCOUNT);
+	if (!ops)
+		return -ENOMEM;
+	n = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(attr) == MEMSLOT_A_TXN_OP)
+			ops[n++] = attr;
+	*opsp = ops;
+	*np = n;
+	return 0;
+}
+
+int ms_txn_parse_msg(struct ms_txn *t, struct genl_info *info)
+{
+	struct nlattr **ops;
+	u32 n;
+	int err;
+
+	err = ms_msg_ops(info, &ops, &n);
+	if (err)
+		return err;
+	if (!n || n > MEMSLOT_TXN_MAX_OPS) {
+		NL_SET_ERR_MSG_FMT(t->extack,
+				   "a transaction has 1 to %u ops (MEMSLOT_A_TXN_OP), not %u",
+				   MEMSLOT_TXN_MAX_OPS, n);
+		err = -EINVAL;
+	} else {
+		err = ms_txn_parse(t, ops, n);
+	}
+	kvfree(ops);
+	return err;
+}
+
+int ms_txn_parse_staged(struct ms_txn *t, struct ms_staged *staged)
+{
+	t->staged = true;
+	if (!staged->n) {
+		NL_SET_ERR_MSG(t->extack, "the staged transaction has no ops");
+		return -EINVAL;
+	}
+	return ms_txn_parse(t, staged->ops, staged->n);
+}
+
+int ms_staged_open(struct ms_space *space)
+{
+	lockdep_assert_held(&space->lock);
+	if (space->staged)
+		return -EBUSY;
+	space->staged = kzalloc(sizeof(*space->staged), GFP_KERNEL_ACCOUNT);
+	return space->staged ? 0 : -ENOMEM;
+}
+
+/* Make room for @more ops in @st. */
+static int ms_staged_grow(struct ms_staged *st, u32 more)
+{
+	u32 cap = max(2 * st->cap, st->n + more);
+	struct nlattr **ops;
+
+	if (st->n + more <= st->cap)
+		return 0;
+	ops = kvmalloc_array(cap, sizeof(*ops), GFP_KERNEL_ACCOUNT);
+	if (!ops)
+		return -ENOMEM;
+	if (st->n)
+		memcpy(ops, st->ops, st->n * sizeof(*ops));
+	kvfree(st->ops);
+	st->ops = ops;
+	st->cap = cap;
+	return 0;
+}
+
+/*
+ * Copy the ops of a txn-append message to the staged transaction: all of
+ * them, or (on failure) none.
+ */
+int ms_staged_append(struct ms_space *space, struct genl_info *info)
+{
+	struct ms_staged *st = space->staged;
+	u32 n, i, start = st->n;
+	struct nlattr **ops;
+	int err;
+
+	lockdep_assert_held(&space->lock);
+	err = ms_msg_ops(info, &ops, &n);
+	if (err)
+		return err;
+	err = n > MEMSLOT_TXN_MAX_STAGED - st->n ? -E2BIG : ms_staged_grow(st, n);
+	for (i = 0; !err && i < n; i++) {
+		st->ops[st->n] = kmemdup(ops[i], ops[i]->nla_len,
+					 GFP_KERNEL_ACCOUNT);
+		if (st->ops[st->n])
+			st->n++;
+		else
+			err = -ENOMEM;
+	}
+	while (err && st->n > start)
+		kfree(st->ops[--st->n]);
+	kvfree(ops);
+	return err;
+}
+
+void ms_staged_free(struct ms_staged *st)
+{
+	u32 i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n; i++)
+		kfree(st->ops[i]);
+	kvfree(st->ops);
+	kfree(st);
 }
 
 static u64 op_u64(struct ms_txn_op *op, int type)
@@ -457,4 +571,5 @@ void ms_txn_free(struct ms_txn *t)
 {
 	kvfree(t->steps);
 	kvfree(t->ops);
+	ms_staged_free(t->staged_ops);
 }

@@ -24,6 +24,12 @@ struct ms_step {
 	struct ms_slot_state old, new;
 };
 
+/* Ops of a staged transaction, copied from txn-append messages. */
+struct ms_staged {
+	u32 n, cap;
+	struct nlattr **ops;		/* each a kmemdup'd MEMSLOT_A_TXN_OP */
+};
+
 /*
  * A transaction: parsed, then prepared (validated against the layout and
  * applied to the module's model), then committed to KVM or aborted. All
@@ -32,14 +38,20 @@ struct ms_step {
 struct ms_txn {
 	struct ms_space *space;
 	struct netlink_ext_ack *extack;
+	bool staged;			/* ops are copies: no attribute offsets */
 	u32 n_ops;
 	u32 n_prepared;			/* ops applied to the model */
 	struct ms_txn_op *ops;
 	struct ms_step *steps;
 	u32 n_steps;
+	struct ms_staged *staged_ops;	/* owned: the ops point into it */
 };
 
-int ms_txn_parse(struct ms_txn *txn, struct genl_info *info);
+int ms_txn_parse_msg(struct ms_txn *txn, struct genl_info *info);
+int ms_txn_parse_staged(struct ms_txn *txn, struct ms_staged *staged);
+int ms_staged_open(struct ms_space *space);
+int ms_staged_append(struct ms_space *space, struct genl_info *info);
+void ms_staged_free(struct ms_staged *staged);
 int ms_txn_prepare(struct ms_txn *txn);
 int ms_txn_commit(struct ms_txn *txn);
 void ms_txn_abort(struct ms_txn *txn);

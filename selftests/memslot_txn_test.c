@@ -496,6 +496,7 @@ TEST_F(txn, one_event_per_commit_with_the_diff)
 	EXPECT_EQ(a, ev.added[0].id);
 	EXPECT_EQ(1 * MB, ev.added[0].gpa);
 	EXPECT_EQ(0, ev.n_removed);
+	EXPECT_FALSE(ev.diff_truncated);
 
 	struct nlc_op ops[] = {
 		NLC_REMOVE(a),
@@ -572,10 +573,148 @@ TEST_F(chunk, five_mib_range_uses_five_slots)
 		NLC_ADD(16 * MB, 6 * MB, self->backing, 0, 0),
 	};
 	ASSERT_EQ(0, nlc_txn(&self->c, self->space, swap, 2, &self->r)) TH_LOG("%s", self->r.msg);
-	EXPECT_EQ(6, self->r.added[0].slots);
+	ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+	ASSERT_EQ(1, self->r.n_ranges);
+	EXPECT_EQ(6, self->r.ranges[0].slots);
 	EXPECT_EQ(GUEST_MMIO, rd(t, 1 * MB, &v));
 	ASSERT_EQ(GUEST_OK, rd(t, 21 * MB + 8, &v));
 	EXPECT_EQ(WORD(5 * MB + 8), v);
+}
+
+/* Staged transactions: larger than a message, still all or nothing. */
+FIXTURE(staged) {
+	struct nlc c;
+	struct nlc_result r;
+	struct guest g;
+	uint32_t space, backing;
+	uint32_t *mem;
+};
+
+FIXTURE_SETUP(staged)
+{
+	setup(_metadata, (FIXTURE_DATA(txn) *)self, 4000, 0);
+}
+
+FIXTURE_TEARDOWN(staged)
+{
+	nlc_close(&self->c);
+	guest_close(&self->g);
+	if (self->mem && self->mem != MAP_FAILED)
+		munmap(self->mem, BACKING_SIZE);
+}
+
+#define STAGED_OPS	3000
+#define STAGED_GPA(i)	(64 * MB + (uint64_t)(i) * 8 * KB)
+
+static int stage(FIXTURE_DATA(staged) *self, uint8_t cmd,
+		 const struct nlc_op *ops, int n)
+{
+	return nlc_txn_cmd(&self->c, cmd, self->space, ops, n,
+			   cmd == MEMSLOT_CMD_TXN_COMMIT, &self->r);
+}
+
+/* Append STAGED_OPS adds, 500 a message; @bad: make one overlap op 0. */
+static int stage_adds(FIXTURE_DATA(staged) *self, bool bad)
+{
+	static struct nlc_op ops[STAGED_OPS];
+	int i, err = 0;
+
+	for (i = 0; i < STAGED_OPS; i++)
+		ops[i] = (struct nlc_op)NLC_ADD(STAGED_GPA(i), 4 * KB,
+						self->backing,
+						(i % 2048) * 4 * KB, 0);
+	if (bad)
+		ops[STAGED_OPS - 100].gpa = STAGED_GPA(0);
+	for (i = 0; i < STAGED_OPS && !err; i += 500)
+		err = stage(self, MEMSLOT_CMD_TXN_APPEND, ops + i,
+			    STAGED_OPS - i < 500 ? STAGED_OPS - i : 500);
+	return err;
+}
+
+TEST_F(staged, three_thousand_ops_in_one_commit)
+{
+	struct nlc listener;
+	struct nlc_result ev;
+	uint32_t v;
+
+	ASSERT_EQ(0, nlc_open(&listener));
+	if (!geteuid())
+		ASSERT_EQ(0, nlc_join_events(&listener));
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	ASSERT_EQ(0, stage_adds(self, false)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(STAGED_OPS, self->r.n_ops);
+	/* nothing is visible before the commit */
+	EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, STAGED_GPA(0), &v));
+	EXPECT_EQ(1, generation((FIXTURE_DATA(txn) *)self));
+
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0)) TH_LOG("commit: %s", self->r.msg);
+	EXPECT_EQ(2, self->r.generation);
+	EXPECT_EQ(STAGED_OPS, self->r.n_added);
+	ASSERT_EQ(GUEST_OK, guest_read(&self->g, STAGED_GPA(STAGED_OPS - 1) + 16, &v));
+	EXPECT_EQ(WORD(((STAGED_OPS - 1) % 2048) * 4 * KB + 16), v);
+	ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+	EXPECT_EQ(STAGED_OPS, self->r.n_ranges);
+	EXPECT_FALSE(self->r.dump_intr);
+	if (!geteuid()) {
+		/* one event; too big a diff is left out, the layout dumped */
+		ASSERT_EQ(1, nlc_read_events(&listener, &ev));
+		EXPECT_EQ(2, ev.generation);
+		EXPECT_TRUE(ev.diff_truncated);
+		EXPECT_EQ(0, ev.n_added);
+	}
+	/* the commit ended the staged transaction */
+	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
+	EXPECT_NE(NULL, strstr(self->r.msg, "no staged transaction open"));
+	nlc_close(&listener);
+}
+
+TEST_F(staged, a_bad_op_anywhere_changes_nothing)
+{
+	uint32_t v;
+
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	ASSERT_EQ(0, stage_adds(self, true));
+	EXPECT_EQ(-EEXIST, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
+	EXPECT_STREQ("op 2900: 0x4000000+0x1000 overlaps op 0's range (0x4000000+0x1000)",
+		     self->r.msg);
+	/* no offset: the op is not in the commit message */
+	EXPECT_EQ(0, self->r.bad_attr);
+	EXPECT_EQ(1, generation((FIXTURE_DATA(txn) *)self));
+	ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+	EXPECT_EQ(0, self->r.n_ranges);
+	EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, STAGED_GPA(0), &v));
+	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
+}
+
+TEST_F(staged, open_append_abort_rules)
+{
+	struct nlc_op op = NLC_ADD(1 * MB, 4 * KB, self->backing, 0, 0);
+	uint32_t v;
+
+	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_APPEND, &op, 1));
+	EXPECT_NE(NULL, strstr(self->r.msg, "no staged transaction open"));
+	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_ABORT, NULL, 0));
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	EXPECT_EQ(-EBUSY, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	EXPECT_NE(NULL, strstr(self->r.msg, "already has a staged transaction"));
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_APPEND, &op, 1));
+	EXPECT_EQ(1, self->r.n_ops);
+	/* a staged commit takes no ops of its own */
+	EXPECT_EQ(-EINVAL, nlc_txn_cmd(&self->c, MEMSLOT_CMD_TXN_COMMIT,
+				       self->space, &op, 1, true, &self->r));
+	EXPECT_STREQ("a staged commit carries no ops", self->r.msg);
+	/* abort: nothing happened, and it is gone */
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_ABORT, NULL, 0));
+	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
+	EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, 1 * MB, &v));
+	EXPECT_EQ(1, generation((FIXTURE_DATA(txn) *)self));
+	/* a staged transaction left open goes with its socket */
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_APPEND, &op, 1));
+	nlc_close(&self->c);
+	EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, 1 * MB, &v));
+	ASSERT_EQ(0, nlc_open(&self->c));
+	EXPECT_EQ(-ENOENT, nlc_space_get(&self->c, self->space, &self->r));
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <grp.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,7 +104,8 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		if (res->n_ranges < NLC_MAX_SPACES)
 			nlc_parse_range(genlmsg_attrdata(g, 0),
 					genlmsg_attrlen(g, 0),
-					&res->ranges[res->n_ranges++]);
+					&res->ranges[res->n_ranges]);
+		res->n_ranges++; /* counted even when not kept */
 		return NL_OK;
 	}
 	res->cmd[0] = g->cmd;
@@ -111,9 +114,22 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		case MEMSLOT_A_TXN_GENERATION:
 			res->generation = nla_get_u64(a);
 			break;
+		case MEMSLOT_A_TXN_ADDED_ID:
+			if (res->n_added < NLC_MAX_SPACES)
+				res->added[res->n_added].id = nla_get_u32(a);
+			res->n_added++;
+			break;
+		case MEMSLOT_A_TXN_DIFF_TRUNCATED:
+			res->diff_truncated = true;
+			break;
+		case MEMSLOT_A_TXN_N_OPS:
+			res->n_ops = nla_get_u32(a);
+			break;
 		case MEMSLOT_A_TXN_ADDED:
-			nlc_parse_range(nla_data(a), nla_len(a),
-					&res->added[res->n_added++]);
+			if (res->n_added < NLC_MAX_SPACES)
+				nlc_parse_range(nla_data(a), nla_len(a),
+						&res->added[res->n_added]);
+			res->n_added++;
 			break;
 		case MEMSLOT_A_TXN_REMOVED:
 			nlc_parse_range(nla_data(a), nla_len(a),
@@ -234,6 +250,44 @@ static int nlc_on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * Receive one datagram whatever its size (the replies of big commits are
+ * large): peek at its length, then read it into a buffer that fits.
+ */
+static int nlc_recv_errno;
+
+static int nlc_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+		    unsigned char **buf, struct ucred **creds)
+{
+	struct iovec iov = { 0 };
+	struct msghdr mh = {
+		.msg_name = nla, .msg_namelen = sizeof(*nla),
+		.msg_iov = &iov, .msg_iovlen = 1,
+	};
+	ssize_t len;
+
+	(void)creds;
+	len = recvmsg(nl_socket_get_fd(sk), &mh, MSG_PEEK | MSG_TRUNC);
+	if (len < 0)
+		nlc_recv_errno = errno;
+	if (len <= 0)
+		return len < 0 ? (errno == EAGAIN ? -NLE_AGAIN : -NLE_FAILURE) : 0;
+	*buf = malloc(len);
+	if (!*buf)
+		return -NLE_NOMEM;
+	iov.iov_base = *buf;
+	iov.iov_len = len;
+	len = recvmsg(nl_socket_get_fd(sk), &mh, 0);
+	if (len < 0)
+		nlc_recv_errno = errno;
+	if (len <= 0) {
+		free(*buf);
+		*buf = NULL;
+		return len < 0 ? -NLE_FAILURE : 0;
+	}
+	return len;
+}
+
 int nlc_xfer(struct nlc *c, struct nl_msg *msg, struct nlc_result *res)
 {
 	struct nlc_xfer_ctx x = { .res = res, .req = msg };
@@ -241,6 +295,7 @@ int nlc_xfer(struct nlc *c, struct nl_msg *msg, struct nlc_result *res)
 	int ret;
 
 	memset(res, 0, sizeof(*res));
+	nl_cb_overwrite_recv(cb, nlc_recv);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nlc_on_valid, &x);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, nlc_on_finish, &x);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, nlc_on_ack, &x);
@@ -250,8 +305,11 @@ int nlc_xfer(struct nlc *c, struct nl_msg *msg, struct nlc_result *res)
 		ret = nl_recvmsgs(c->sk, cb);
 	nl_cb_put(cb);
 	nlmsg_free(msg);
-	if (ret < 0 && !x.done)
+	if (ret < 0 && !x.done) {
+		snprintf(res->msg, sizeof(res->msg), "libnl: %s (%s)",
+			 nl_geterror(ret), strerror(nlc_recv_errno));
 		return -EIO;
+	}
 	return res->err;
 }
 
@@ -317,12 +375,21 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res)
 {
-	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_TXN_COMMIT, 0);
+	return nlc_txn_cmd(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false, res);
+}
+
+int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
+		const struct nlc_op *ops, int n, bool staged,
+		struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, cmd, 0);
 	struct nlattr *nest;
 	int i;
 
 	nlmsg_expand(msg, 65536 * 4);
 	nla_put_u32(msg, MEMSLOT_A_TXN_SPACE_ID, space);
+	if (staged)
+		nla_put_flag(msg, MEMSLOT_A_TXN_STAGED);
 	for (i = 0; i < n; i++) {
 		nest = nla_nest_start(msg, MEMSLOT_A_TXN_OP);
 		nla_put_u32(msg, MEMSLOT_A_OP_TYPE, ops[i].type);
@@ -388,6 +455,7 @@ int nlc_read_events(struct nlc *c, struct nlc_result *res)
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 
 	memset(res, 0, sizeof(*res));
+	nl_cb_overwrite_recv(cb, nlc_recv);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, nlc_on_valid, &x);
 	nl_socket_set_nonblocking(c->sk);
 	while (nl_recvmsgs(c->sk, cb) >= 0)

@@ -41,7 +41,9 @@ struct nlc_result {
 	/* backing-new, txn-commit replies and commit-ntf events */
 	uint32_t backing_id;
 	uint64_t generation;
-	int n_added, n_removed, n_changed;
+	int n_added, n_removed, n_changed;	/* counted; at most 256 kept */
+	uint32_t n_ops;				/* txn-append reply */
+	bool diff_truncated;			/* commit-ntf */
 	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
 	struct nlc_range changed[NLC_MAX_SPACES];
 	/* range-get replies and dumps */
@@ -90,6 +92,10 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 		    struct nlc_result *res);
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res);
+/* Any txn command (open, append, abort, commit) with optional ops. */
+int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
+		const struct nlc_op *ops, int n, bool staged,
+		struct nlc_result *res);
 int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res);
 
 /* Join the events group; read pending notifications without blocking. */
