@@ -30,6 +30,8 @@ extern "C" {
 
 struct memslot;
 struct memslot_space;
+struct memslot_range;
+struct memslot_txn;
 
 int memslot_open(struct memslot **msp);
 void memslot_close(struct memslot *ms);
@@ -38,6 +40,8 @@ int memslot_fd(const struct memslot *ms);
 const char *memslot_errmsg(const struct memslot *ms);
 int memslot_err_attr(const struct memslot *ms);
 const char *memslot_err_attr_name(const struct memslot *ms);
+/* Index of the transaction op the kernel named, or -1. */
+int memslot_err_op(const struct memslot *ms);
 
 int memslot_space_new(struct memslot *ms, const char *name, uint32_t *id);
 int memslot_space_del(struct memslot *ms, uint32_t id);
@@ -59,6 +63,55 @@ uint32_t memslot_space_id(const struct memslot_space *s);
 const char *memslot_space_name(const struct memslot_space *s);
 uint32_t memslot_space_owner_pid(const struct memslot_space *s);
 uint64_t memslot_space_generation(const struct memslot_space *s);
+
+/*
+ * Bind a space to the caller's KVM VM (@vm_fd from KVM_CREATE_VM): the
+ * module may use memslots [slot_base, slot_base + slot_count) of address
+ * space @as_id, each at most @max_slot_size bytes (0: no limit).
+ */
+int memslot_space_bind(struct memslot *ms, uint32_t space, int vm_fd,
+		       uint32_t slot_base, uint32_t slot_count, uint32_t as_id,
+		       uint64_t max_slot_size);
+
+/* Register host memory of the caller as a backing of @space. */
+int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
+			uint64_t size, const char *name, uint32_t *id);
+int memslot_backing_del(struct memslot *ms, uint32_t space, uint32_t id);
+
+/* Range flags, as MEMSLOT_RANGE_FLAGS_* of <linux/memslot.h>. */
+#define MEMSLOT_RANGE_DIRTY_LOG	1u
+#define MEMSLOT_RANGE_READONLY	2u
+
+/*
+ * Transactions. Build with begin/add/remove/set_flags, then commit: the
+ * whole list is applied all or nothing. Up to 256 ops go in one message;
+ * a longer list is staged (txn-open, appends, staged commit) transparently.
+ * After a commit (successful or not) the builder can only be read and
+ * freed. On failure memslot_err_op() names the failing op.
+ */
+struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space);
+int memslot_txn_add(struct memslot_txn *t, uint64_t gpa, uint64_t size,
+		    uint32_t backing, uint64_t offset, uint32_t flags);
+int memslot_txn_remove(struct memslot_txn *t, uint32_t range_id);
+int memslot_txn_set_flags(struct memslot_txn *t, uint32_t range_id,
+			  uint32_t flags);
+int memslot_txn_commit(struct memslot_txn *t);
+/* After a successful commit: the new generation; id of the n-th add. */
+uint64_t memslot_txn_generation(const struct memslot_txn *t);
+uint32_t memslot_txn_added_id(const struct memslot_txn *t, unsigned int n);
+void memslot_txn_free(struct memslot_txn *t);
+
+/* Call @cb for every range of @space, in gpa order (see foreach above). */
+typedef int (*memslot_range_cb)(const struct memslot_range *r, void *arg);
+int memslot_range_foreach(struct memslot *ms, uint32_t space,
+			  memslot_range_cb cb, void *arg);
+uint32_t memslot_range_id(const struct memslot_range *r);
+uint64_t memslot_range_gpa(const struct memslot_range *r);
+uint64_t memslot_range_size(const struct memslot_range *r);
+uint32_t memslot_range_backing(const struct memslot_range *r);
+uint64_t memslot_range_offset(const struct memslot_range *r);
+uint32_t memslot_range_flags(const struct memslot_range *r);
+uint32_t memslot_range_slots(const struct memslot_range *r);
 
 #ifdef __cplusplus
 }

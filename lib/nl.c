@@ -14,8 +14,10 @@
 
 #include "internal.h"
 
+/* Requests: 256 transaction ops fit. Replies: ~30000 added-range ids fit. */
 #define MS_BUF_LEN	(MNL_SOCKET_BUFFER_SIZE < 32768 ? 32768 : \
 			 MNL_SOCKET_BUFFER_SIZE)
+#define MS_RX_LEN	(256 * 1024)
 
 int ms_set_err(struct memslot *ms, int err, const char *fmt, ...)
 {
@@ -139,7 +141,7 @@ int ms_req_run(struct memslot *ms, ms_msg_cb cb, void *arg)
 		return ms_set_err(ms, -errno, "netlink send: %s",
 				  strerror(errno));
 	do {
-		len = mnl_socket_recvfrom(ms->nl, ms->rx, MS_BUF_LEN);
+		len = mnl_socket_recvfrom(ms->nl, ms->rx, MS_RX_LEN);
 		if (len < 0)
 			return ms_set_err(ms, -errno, "netlink receive: %s",
 					  strerror(errno));
@@ -225,7 +227,7 @@ int memslot_open(struct memslot **msp)
 	if (!ms)
 		return -ENOMEM;
 	ms->req = calloc(1, MS_BUF_LEN);
-	ms->rx = malloc(MS_BUF_LEN);
+	ms->rx = malloc(MS_RX_LEN);
 	ret = -ENOMEM;
 	if (!ms->req || !ms->rx)
 		goto err_close;

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "guest.h"
 #include "libmemslot.h"
+#include <sys/mman.h>
 
 FIXTURE(lib) {
 	struct memslot *ms;
@@ -103,6 +105,84 @@ TEST_F(lib, errors_carry_extack_and_attribute)
 	/* a success clears the last error */
 	ASSERT_EQ(0, memslot_space_new(self->ms, NULL, NULL));
 	EXPECT_STREQ("", memslot_errmsg(self->ms));
+}
+
+static int count_range(const struct memslot_range *r, void *arg)
+{
+	uint64_t *sum = arg;
+
+	sum[0]++;
+	sum[1] += memslot_range_size(r);
+	return 0;
+}
+
+TEST_F(lib, transactions_small_and_staged)
+{
+	uint32_t space, backing, first, ids[300];
+	struct memslot_txn *t;
+	struct guest g;
+	uint64_t sum[2] = { 0 };
+	void *mem;
+	int i, err;
+
+	err = guest_open(&g);
+	if (err == -ENODEV)
+		SKIP(return, "no /dev/kvm");
+	ASSERT_EQ(0, err);
+	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-txn", &space));
+	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 400, 0, 0))
+		TH_LOG("%s", memslot_errmsg(self->ms));
+	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 20, "ram",
+					 &backing));
+
+	/* one message */
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(0, memslot_txn_add(t, 1 << 20, 1 << 20, backing, 0,
+				     MEMSLOT_RANGE_READONLY));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(self->ms));
+	EXPECT_EQ(2, memslot_txn_generation(t));
+	first = memslot_txn_added_id(t, 0);
+	EXPECT_NE(0, first);
+	EXPECT_EQ(-EALREADY, memslot_txn_commit(t));
+	memslot_txn_free(t);
+
+	/* 301 ops: staged behind the caller's back, still one commit */
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(0, memslot_txn_remove(t, first));
+	for (i = 0; i < 300; i++)
+		ASSERT_EQ(0, memslot_txn_add(t, (64ULL << 20) + i * 8192, 4096,
+					     backing, 0, 0));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(self->ms));
+	EXPECT_EQ(3, memslot_txn_generation(t));
+	for (i = 0; i < 300; i++)
+		ids[i] = memslot_txn_added_id(t, i);
+	EXPECT_NE(0, ids[299]);
+	EXPECT_NE(ids[0], ids[299]);
+	memslot_txn_free(t);
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, space, count_range, sum));
+	EXPECT_EQ(300, sum[0]);
+	EXPECT_EQ(300 * 4096, sum[1]);
+
+	/* a staged failure names the op, and changes nothing */
+	t = memslot_txn_begin(self->ms, space);
+	for (i = 0; i < 299; i++)
+		ASSERT_EQ(0, memslot_txn_remove(t, ids[i]));
+	ASSERT_EQ(0, memslot_txn_add(t, (64ULL << 20) + 299 * 8192, 4096, backing, 0, 0));
+	EXPECT_EQ(-EEXIST, memslot_txn_commit(t));
+	EXPECT_EQ(299, memslot_err_op(self->ms)) TH_LOG("%s", memslot_errmsg(self->ms));
+	memslot_txn_free(t);
+	sum[0] = sum[1] = 0;
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, space, count_range, sum));
+	EXPECT_EQ(300, sum[0]);
+
+	ASSERT_EQ(-EBUSY, memslot_backing_del(self->ms, space, backing));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "is mapped by 300"));
+	ASSERT_EQ(0, memslot_space_del(self->ms, space));
+	guest_close(&g);
+	munmap(mem, 1 << 20);
 }
 
 /* Run memslotctl (next to this test or on PATH); output ends "rc=N". */

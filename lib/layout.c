@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Binding, backings, ranges and transactions of a space. */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Ops a message carries; more are staged. */
+#define MS_OPS_PER_MSG	256
+
+_Static_assert(MEMSLOT_RANGE_DIRTY_LOG == MEMSLOT_RANGE_FLAGS_DIRTY_LOG &&
+	       MEMSLOT_RANGE_READONLY == MEMSLOT_RANGE_FLAGS_READONLY,
+	       "range flags match the uAPI");
+
+int memslot_err_op(const struct memslot *ms)
+{
+	unsigned int op;
+
+	return sscanf(ms->errmsg, "op %u:", &op) == 1 ? (int)op : -1;
+}
+
+int memslot_space_bind(struct memslot *ms, uint32_t space, int vm_fd,
+		       uint32_t slot_base, uint32_t slot_count, uint32_t as_id,
+		       uint64_t max_slot_size)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_BIND, 0);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, space);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_VM_FD, vm_fd);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_SLOT_BASE, slot_base);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_SLOT_COUNT, slot_count);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_AS_ID, as_id);
+	if (max_slot_size)
+		mnl_attr_put_u64(nlh, MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
+				 max_slot_size);
+	return ms_req_run(ms, NULL, NULL);
+}
+
+static int ms_cb_backing_id(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(attr) == MEMSLOT_A_BACKING_ID)
+			*(uint32_t *)arg = mnl_attr_get_u32(attr);
+	return 0;
+}
+
+int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
+			uint64_t size, const char *name, uint32_t *id)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_BACKING_NEW, 0);
+	uint32_t got = 0;
+	int ret;
+
+	if (name && strlen(name) > MEMSLOT_NAME_MAX_LEN)
+		return ms_set_err(ms, -ENAMETOOLONG,
+				  "backing name longer than %d bytes",
+				  MEMSLOT_NAME_MAX_LEN);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_BACKING_SPACE_ID, space);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_BACKING_ADDR, (uintptr_t)addr);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_BACKING_SIZE, size);
+	if (name)
+		mnl_attr_put_strz(nlh, MEMSLOT_A_BACKING_NAME, name);
+	ret = ms_req_run(ms, ms_cb_backing_id, &got);
+	if (!ret && id)
+		*id = got;
+	return ret;
+}
+
+int memslot_backing_del(struct memslot *ms, uint32_t space, uint32_t id)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_BACKING_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_BACKING_SPACE_ID, space);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_BACKING_ID, id);
+	return ms_req_run(ms, NULL, NULL);
+}
+
+struct ms_op {
+	uint32_t type, range_id, backing, flags;
+	uint64_t gpa, size, offset;
+};
+
+struct memslot_txn {
+	struct memslot *ms;
+	uint32_t space;
+	unsigned int n, cap;
+	struct ms_op *ops;
+	uint64_t generation;
+	unsigned int n_added;
+	uint32_t *added;		/* ids, n_added of them */
+	int done;			/* committed (or tried to) */
+};
+
+struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space)
+{
+	struct memslot_txn *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		t->ms = ms;
+		t->space = space;
+	}
+	return t;
+}
+
+static int ms_txn_push(struct memslot_txn *t, const struct ms_op *op)
+{
+	struct ms_op *ops;
+
+	if (t->done)
+		return -EALREADY;
+	if (t->n == MEMSLOT_TXN_MAX_STAGED)
+		return -E2BIG;
+	if (t->n == t->cap) {
+		ops = realloc(t->ops, (t->cap ? 2 * t->cap : 16) * sizeof(*ops));
+		if (!ops)
+			return -ENOMEM;
+		t->ops = ops;
+		t->cap = t->cap ? 2 * t->cap : 16;
+	}
+	t->ops[t->n++] = *op;
+	return 0;
+}
+
+int memslot_txn_add(struct memslot_txn *t, uint64_t gpa, uint64_t size,
+		    uint32_t backing, uint64_t offset, uint32_t flags)
+{
+	struct ms_op op = {
+		.type = MEMSLOT_OP_TYPE_ADD, .gpa = gpa, .size = size,
+		.backing = backing, .offset = offset, .flags = flags,
+	};
+
+	return ms_txn_push(t, &op);
+}
+
+int memslot_txn_remove(struct memslot_txn *t, uint32_t range_id)
+{
+	struct ms_op op = { .type = MEMSLOT_OP_TYPE_REMOVE, .range_id = range_id };
+
+	return ms_txn_push(t, &op);
+}
+
+int memslot_txn_set_flags(struct memslot_txn *t, uint32_t range_id,
+			  uint32_t flags)
+{
+	struct ms_op op = {
+		.type = MEMSLOT_OP_TYPE_SET_FLAGS, .range_id = range_id,
+		.flags = flags,
+	};
+
+	return ms_txn_push(t, &op);
+}
+
+static void ms_put_op(struct nlmsghdr *nlh, const struct ms_op *op)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, MEMSLOT_A_TXN_OP);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_OP_TYPE, op->type);
+	if (op->type == MEMSLOT_OP_TYPE_ADD) {
+		mnl_attr_put_u64(nlh, MEMSLOT_A_OP_GPA, op->gpa);
+		mnl_attr_put_u64(nlh, MEMSLOT_A_OP_SIZE, op->size);
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_BACKING_ID, op->backing);
+		mnl_attr_put_u64(nlh, MEMSLOT_A_OP_OFFSET, op->offset);
+	} else {
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_RANGE_ID, op->range_id);
+	}
+	if (op->type != MEMSLOT_OP_TYPE_REMOVE)
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_FLAGS, op->flags);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* A txn request for @cmd carrying ops [from, from + n). */
+static struct nlmsghdr *ms_txn_msg(struct memslot_txn *t, uint8_t cmd,
+				   unsigned int from, unsigned int n)
+{
+	struct nlmsghdr *nlh = ms_req_start(t->ms, cmd, 0);
+	unsigned int i;
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_SPACE_ID, t->space);
+	for (i = from; i < from + n; i++)
+		ms_put_op(nlh, &t->ops[i]);
+	return nlh;
+}
+
+static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
+{
+	struct memslot_txn *t = arg;
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(attr)) {
+		case MEMSLOT_A_TXN_GENERATION:
+			t->generation = mnl_attr_get_u64(attr);
+			break;
+		case MEMSLOT_A_TXN_ADDED_ID:
+			if (t->n_added < t->n)
+				t->added[t->n_added++] = mnl_attr_get_u32(attr);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Stage the ops in messages of MS_OPS_PER_MSG; abort on failure. */
+static int ms_txn_stage(struct memslot_txn *t)
+{
+	unsigned int i, n;
+	int ret;
+
+	ms_txn_msg(t, MEMSLOT_CMD_TXN_OPEN, 0, 0);
+	ret = ms_req_run(t->ms, NULL, NULL);
+	for (i = 0; !ret && i < t->n; i += n) {
+		n = t->n - i < MS_OPS_PER_MSG ? t->n - i : MS_OPS_PER_MSG;
+		ms_txn_msg(t, MEMSLOT_CMD_TXN_APPEND, i, n);
+		ret = ms_req_run(t->ms, NULL, NULL);
+	}
+	if (ret && i) { /* opened: drop it, keeping the first error */
+		char msg[MS_ERRMSG_LEN];
+
+		memcpy(msg, t->ms->errmsg, sizeof(msg));
+		ms_txn_msg(t, MEMSLOT_CMD_TXN_ABORT, 0, 0);
+		ms_req_run(t->ms, NULL, NULL);
+		memcpy(t->ms->errmsg, msg, sizeof(msg));
+	}
+	return ret;
+}
+
+int memslot_txn_commit(struct memslot_txn *t)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (t->done)
+		return -EALREADY;
+	t->done = 1;
+	t->added = calloc(t->n ? t->n : 1, sizeof(*t->added));
+	if (!t->added)
+		return -ENOMEM;
+	if (t->n <= MS_OPS_PER_MSG) {
+		ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, t->n);
+	} else {
+		ret = ms_txn_stage(t);
+		if (ret)
+			return ret;
+		nlh = ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, 0);
+		mnl_attr_put(nlh, MEMSLOT_A_TXN_STAGED, 0, NULL);
+	}
+	return ms_req_run(t->ms, ms_cb_commit, t);
+}
+
+uint64_t memslot_txn_generation(const struct memslot_txn *t)
+{
+	return t->generation;
+}
+
+uint32_t memslot_txn_added_id(const struct memslot_txn *t, unsigned int n)
+{
+	return n < t->n_added ? t->added[n] : 0;
+}
+
+void memslot_txn_free(struct memslot_txn *t)
+{
+	if (!t)
+		return;
+	free(t->added);
+	free(t->ops);
+	free(t);
+}
+
+struct memslot_range {
+	uint32_t id, backing, flags, slots;
+	uint64_t gpa, size, offset;
+};
+
+struct ms_range_walk {
+	memslot_range_cb cb;
+	void *arg;
+};
+
+static int ms_cb_range(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ms_range_walk *w = arg;
+	struct memslot_range r = { 0 };
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case MEMSLOT_A_RANGE_ID:
+			r.id = mnl_attr_get_u32(a);
+			break;
+		case MEMSLOT_A_RANGE_GPA:
+			r.gpa = mnl_attr_get_u64(a);
+			break;
+		case MEMSLOT_A_RANGE_SIZE:
+			r.size = mnl_attr_get_u64(a);
+			break;
+		case MEMSLOT_A_RANGE_BACKING_ID:
+			r.backing = mnl_attr_get_u32(a);
+			break;
+		case MEMSLOT_A_RANGE_OFFSET:
+			r.offset = mnl_attr_get_u64(a);
+			break;
+		case MEMSLOT_A_RANGE_FLAGS:
+			r.flags = mnl_attr_get_u32(a);
+			break;
+		case MEMSLOT_A_RANGE_SLOTS:
+			r.slots = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	return w->cb(&r, w->arg);
+}
+
+int memslot_range_foreach(struct memslot *ms, uint32_t space,
+			  memslot_range_cb cb, void *arg)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_RANGE_GET, NLM_F_DUMP);
+	struct ms_range_walk w = { .cb = cb, .arg = arg };
+	int ret;
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_RANGE_SPACE_ID, space);
+	ret = ms_req_run(ms, ms_cb_range, &w);
+	if (!ret && ms->dump_intr)
+		return ms_set_err(ms, -EAGAIN,
+				  "a commit landed during the dump; walk again");
+	return ret;
+}
+
+uint32_t memslot_range_id(const struct memslot_range *r) { return r->id; }
+uint64_t memslot_range_gpa(const struct memslot_range *r) { return r->gpa; }
+uint64_t memslot_range_size(const struct memslot_range *r) { return r->size; }
+uint32_t memslot_range_backing(const struct memslot_range *r) { return r->backing; }
+uint64_t memslot_range_offset(const struct memslot_range *r) { return r->offset; }
+uint32_t memslot_range_flags(const struct memslot_range *r) { return r->flags; }
+uint32_t memslot_range_slots(const struct memslot_range *r) { return r->slots; }
