@@ -107,6 +107,9 @@ TEST_F(lib, errors_carry_extack_and_attribute)
 	EXPECT_STREQ("", memslot_errmsg(self->ms));
 }
 
+static FILE *ctl(const char *args, const char *batch);
+static char *slurp(FILE *f);
+
 static int count_range(const struct memslot_range *r, void *arg)
 {
 	uint64_t *sum = arg;
@@ -114,6 +117,28 @@ static int count_range(const struct memslot_range *r, void *arg)
 	sum[0]++;
 	sum[1] += memslot_range_size(r);
 	return 0;
+}
+
+/* memslotctl (root: an administrator) lists another process's ranges. */
+static void check_ctl_ranges(struct __test_metadata *_metadata, uint32_t space,
+			     uint32_t last, uint32_t backing)
+{
+	char args[64], *out, want[160];
+	int lines = 0;
+
+	snprintf(args, sizeof(args), "range list %u", space);
+	out = slurp(ctl(args, NULL));
+	for (char *p = out; (p = strstr(p, "range ")); p++)
+		lines++;
+	EXPECT_EQ(300, lines) TH_LOG("%.200s", out);
+	snprintf(want, sizeof(want), "range %u gpa 0x%llx size 0x1000 backing %u offset 0x0 slots 1\n",
+		 last, (64ULL << 20) + 299 * 8192, backing);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%.300s", out);
+	snprintf(args, sizeof(args), "-j range list %u", space);
+	out = slurp(ctl(args, NULL));
+	snprintf(want, sizeof(want), "{\"id\":%u,\"gpa\":%llu,\"size\":4096,\"backing\":%u,\"offset\":0,\"readonly\":false,\"dirty_log\":false,\"slots\":1}]",
+		 last, (64ULL << 20) + 299 * 8192, backing);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%.300s", out);
 }
 
 TEST_F(lib, transactions_small_and_staged)
@@ -133,8 +158,7 @@ TEST_F(lib, transactions_small_and_staged)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, mem);
 	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-txn", &space));
-	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 400, 0, 0))
-		TH_LOG("%s", memslot_errmsg(self->ms));
+	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 400, 0, 0)) TH_LOG("%s", memslot_errmsg(self->ms));
 	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 20, "ram",
 					 &backing));
 
@@ -178,6 +202,8 @@ TEST_F(lib, transactions_small_and_staged)
 	ASSERT_EQ(0, memslot_range_foreach(self->ms, space, count_range, sum));
 	EXPECT_EQ(300, sum[0]);
 
+	check_ctl_ranges(_metadata, space, ids[299], backing);
+
 	ASSERT_EQ(-EBUSY, memslot_backing_del(self->ms, space, backing));
 	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "is mapped by 300"));
 	ASSERT_EQ(0, memslot_space_del(self->ms, space));
@@ -199,7 +225,7 @@ static FILE *ctl(const char *args, const char *batch)
 
 static char *slurp(FILE *f)
 {
-	static char buf[8192];
+	static char buf[256 * 1024];
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 
 	buf[n] = '\0';

@@ -3,6 +3,7 @@
  * memslotctl: inspect and drive memslot spaces, iproute2 style.
  *
  *   memslotctl [-j] [-b FILE] space { list | show ID | new [name NAME] | del ID }
+ *   memslotctl [-j] [-b FILE] range list SPACE
  *
  * A space lives as long as the socket that created it: "space new" in a
  * one-shot command is gone when memslotctl exits, so use -b (batch: one
@@ -30,6 +31,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: memslotctl [-j] [-b FILE] OBJECT COMMAND\n"
 		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
+		"       memslotctl range list SPACE\n"
 		"Options: -j JSON output, -b FILE run commands from FILE (- = stdin)\n");
 }
 
@@ -159,6 +161,51 @@ static int space_del(struct cmd_ctx *c)
 	return err ? report(c->ms, err, "space del") : 0;
 }
 
+static int print_range(const struct memslot_range *r, void *arg)
+{
+	struct cmd_ctx *c = arg;
+	uint32_t f = memslot_range_flags(r);
+
+	if (json) {
+		printf("%s{\"id\":%" PRIu32 ",\"gpa\":%" PRIu64 ",\"size\":%" PRIu64
+		       ",\"backing\":%" PRIu32 ",\"offset\":%" PRIu64
+		       ",\"readonly\":%s,\"dirty_log\":%s,\"slots\":%" PRIu32 "}",
+		       c->first ? "" : ",", memslot_range_id(r),
+		       memslot_range_gpa(r), memslot_range_size(r),
+		       memslot_range_backing(r), memslot_range_offset(r),
+		       f & MEMSLOT_RANGE_READONLY ? "true" : "false",
+		       f & MEMSLOT_RANGE_DIRTY_LOG ? "true" : "false",
+		       memslot_range_slots(r));
+	} else {
+		printf("range %" PRIu32 " gpa 0x%" PRIx64 " size 0x%" PRIx64
+		       " backing %" PRIu32 " offset 0x%" PRIx64 "%s%s slots %" PRIu32 "\n",
+		       memslot_range_id(r), memslot_range_gpa(r),
+		       memslot_range_size(r), memslot_range_backing(r),
+		       memslot_range_offset(r),
+		       f & MEMSLOT_RANGE_READONLY ? " readonly" : "",
+		       f & MEMSLOT_RANGE_DIRTY_LOG ? " dirty-log" : "",
+		       memslot_range_slots(r));
+	}
+	c->first = 0;
+	return 0;
+}
+
+static int range_list(struct cmd_ctx *c)
+{
+	uint32_t space;
+	int err;
+
+	if (c->argc != 1 || parse_id(c->argv[0], &space))
+		return usage(stderr), 1;
+	if (json)
+		printf("[");
+	c->first = 1;
+	err = memslot_range_foreach(c->ms, space, print_range, c);
+	if (json)
+		printf("]\n");
+	return err ? report(c->ms, err, "range list") : 0;
+}
+
 static const struct {
 	const char *object, *verb;
 	int (*fn)(struct cmd_ctx *c);
@@ -167,6 +214,7 @@ static const struct {
 	{ "space", "show", space_show },
 	{ "space", "new", space_new },
 	{ "space", "del", space_del },
+	{ "range", "list", range_list },
 };
 
 static int run(struct memslot *ms, int argc, char **argv)
