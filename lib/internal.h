@@ -10,12 +10,14 @@
 #include "libmemslot.h"
 
 #define MS_ERRMSG_LEN	256
+#define MS_RX_LEN	(256 * 1024)	/* receive buffer: ~30000 added ids */
 
 struct memslot {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
 	uint16_t family;		/* generic netlink id of "memslot" */
+	uint32_t events_grp;		/* multicast group id of "events" */
 	uint8_t *req;			/* last request sent (for extack offsets) */
 	uint8_t *rx;			/* receive buffer */
 	char errmsg[MS_ERRMSG_LEN];

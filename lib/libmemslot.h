@@ -113,6 +113,32 @@ uint64_t memslot_range_offset(const struct memslot_range *r);
 uint32_t memslot_range_flags(const struct memslot_range *r);
 uint32_t memslot_range_slots(const struct memslot_range *r);
 
+/*
+ * Events. memslot_monitor_join() subscribes the handle to the events group
+ * (needs CAP_NET_ADMIN); memslot_monitor_read() then blocks until events
+ * arrive and calls @cb for each. Use a handle of its own for monitoring:
+ * events and replies share the socket.
+ */
+enum memslot_event_type {
+	MEMSLOT_EVENT_SPACE_NEW = 1,
+	MEMSLOT_EVENT_SPACE_DEL,
+	MEMSLOT_EVENT_COMMIT,
+};
+
+struct memslot_event;
+typedef int (*memslot_event_cb)(const struct memslot_event *e, void *arg);
+int memslot_monitor_join(struct memslot *ms);
+int memslot_monitor_read(struct memslot *ms, memslot_event_cb cb, void *arg);
+enum memslot_event_type memslot_event_type(const struct memslot_event *e);
+uint32_t memslot_event_space(const struct memslot_event *e);
+/* COMMIT: the new generation; ranges removed, added and changed. */
+uint64_t memslot_event_generation(const struct memslot_event *e);
+unsigned int memslot_event_removed(const struct memslot_event *e);
+unsigned int memslot_event_added(const struct memslot_event *e);
+unsigned int memslot_event_changed(const struct memslot_event *e);
+/* COMMIT: the diff was too large to send; dump the ranges instead. */
+int memslot_event_truncated(const struct memslot_event *e);
+
 #ifdef __cplusplus
 }
 #endif

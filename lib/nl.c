@@ -14,10 +14,9 @@
 
 #include "internal.h"
 
-/* Requests: 256 transaction ops fit. Replies: ~30000 added-range ids fit. */
+/* Requests: 256 transaction ops fit. */
 #define MS_BUF_LEN	(MNL_SOCKET_BUFFER_SIZE < 32768 ? 32768 : \
 			 MNL_SOCKET_BUFFER_SIZE)
-#define MS_RX_LEN	(256 * 1024)
 
 int ms_set_err(struct memslot *ms, int err, const char *fmt, ...)
 {
@@ -159,14 +158,38 @@ int ms_req_run(struct memslot *ms, ms_msg_cb cb, void *arg)
 	return run.cb_ret;
 }
 
-/* CTRL_CMD_GETFAMILY reply: the family id and version. */
+/* The id of the "events" group in a CTRL_ATTR_MCAST_GROUPS nest. */
+static uint32_t ms_events_group(const struct nlattr *groups)
+{
+	const struct nlattr *grp, *a;
+	uint32_t id, found = 0;
+	const char *name;
+
+	mnl_attr_for_each_nested(grp, groups) {
+		id = 0;
+		name = NULL;
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID)
+				id = mnl_attr_get_u32(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME)
+				name = mnl_attr_get_str(a);
+		}
+		if (name && !strcmp(name, MEMSLOT_MCGRP_EVENTS))
+			found = id;
+	}
+	return found;
+}
+
+/* CTRL_CMD_GETFAMILY reply: the family id, version and events group. */
 static int ms_cb_family(const struct nlmsghdr *nlh, void *data)
 {
 	struct memslot *ms = data;
 	const struct nlattr *attr;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
+		if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+			ms->events_grp = ms_events_group(attr);
+		else if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID)
 			ms->family = mnl_attr_get_u16(attr);
 		else if (mnl_attr_get_type(attr) == CTRL_ATTR_VERSION &&
 			 mnl_attr_get_u32(attr) < MEMSLOT_FAMILY_VERSION)

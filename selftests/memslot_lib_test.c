@@ -109,6 +109,7 @@ TEST_F(lib, errors_carry_extack_and_attribute)
 
 static FILE *ctl(const char *args, const char *batch);
 static char *slurp(FILE *f);
+static FILE *start_monitor(const char *opts);
 
 static int count_range(const struct memslot_range *r, void *arg)
 {
@@ -209,6 +210,83 @@ TEST_F(lib, transactions_small_and_staged)
 	ASSERT_EQ(0, memslot_space_del(self->ms, space));
 	guest_close(&g);
 	munmap(mem, 1 << 20);
+}
+
+/* Start "memslotctl ARGS monitor count 4"; returns once it has joined. */
+static FILE *start_monitor(const char *opts)
+{
+	char cmd[128], line[128];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%smemslotctl %s monitor count 4 2>&1",
+		 access("./memslotctl", X_OK) ? "" : "./", opts);
+	f = popen(cmd, "r");
+	if (f && (!fgets(line, sizeof(line), f) ||
+		  !strstr(line, "monitoring memslot events"))) {
+		pclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* Four events: space-new, two commits, space-del. */
+static void make_events(struct __test_metadata *_metadata, struct memslot *ms,
+			uint32_t *space)
+{
+	struct memslot_txn *t;
+	uint32_t backing, id;
+	struct guest g;
+	void *mem = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_EQ(0, guest_open(&g));
+	ASSERT_EQ(0, memslot_space_new(ms, "mon", space));
+	ASSERT_EQ(0, memslot_space_bind(ms, *space, g.vm, 10, 4, 0, 0));
+	ASSERT_EQ(0, memslot_backing_new(ms, *space, mem, 1 << 16, NULL, &backing));
+	t = memslot_txn_begin(ms, *space);
+	memslot_txn_add(t, 1 << 20, 1 << 16, backing, 0, 0);
+	ASSERT_EQ(0, memslot_txn_commit(t));
+	id = memslot_txn_added_id(t, 0);
+	memslot_txn_free(t);
+	t = memslot_txn_begin(ms, *space);
+	memslot_txn_remove(t, id);
+	memslot_txn_add(t, 2 << 20, 1 << 12, backing, 0, MEMSLOT_RANGE_READONLY);
+	ASSERT_EQ(0, memslot_txn_commit(t));
+	memslot_txn_free(t);
+	ASSERT_EQ(0, memslot_space_del(ms, *space));
+	guest_close(&g);
+	munmap(mem, 1 << 16);
+}
+
+TEST_F(lib, monitor_shows_every_event)
+{
+	char want[512], *out;
+	uint32_t space;
+	FILE *f;
+
+	if (geteuid())
+		SKIP(return, "the events group needs CAP_NET_ADMIN");
+	if (access("/dev/kvm", R_OK | W_OK))
+		SKIP(return, "no /dev/kvm");
+	f = start_monitor("");
+	ASSERT_NE(NULL, f);
+	make_events(_metadata, self->ms, &space);
+	out = slurp(f);
+	snprintf(want, sizeof(want),
+		 "space-new space %u\n"
+		 "commit space %u generation 2 removed 0 added 1 changed 0\n"
+		 "commit space %u generation 3 removed 1 added 1 changed 0\n"
+		 "space-del space %u\n", space, space, space, space);
+	EXPECT_STREQ(want, out);
+
+	f = start_monitor("-j");
+	ASSERT_NE(NULL, f);
+	make_events(_metadata, self->ms, &space);
+	out = slurp(f);
+	snprintf(want, sizeof(want),
+		 "{\"event\":\"commit\",\"space\":%u,\"generation\":3,\"removed\":1,\"added\":1,\"changed\":0,\"truncated\":false}\n",
+		 space);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 }
 
 /* Run memslotctl (next to this test or on PATH); output ends "rc=N". */

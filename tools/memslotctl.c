@@ -4,6 +4,7 @@
  *
  *   memslotctl [-j] [-b FILE] space { list | show ID | new [name NAME] | del ID }
  *   memslotctl [-j] [-b FILE] range list SPACE
+ *   memslotctl [-j] monitor [count N]
  *
  * A space lives as long as the socket that created it: "space new" in a
  * one-shot command is gone when memslotctl exits, so use -b (batch: one
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"Usage: memslotctl [-j] [-b FILE] OBJECT COMMAND\n"
 		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
 		"       memslotctl range list SPACE\n"
+		"       memslotctl monitor [count N]\n"
 		"Options: -j JSON output, -b FILE run commands from FILE (- = stdin)\n");
 }
 
@@ -206,6 +208,53 @@ static int range_list(struct cmd_ctx *c)
 	return err ? report(c->ms, err, "range list") : 0;
 }
 
+static int print_event(const struct memslot_event *e, void *arg)
+{
+	static const char * const names[] = {
+		[MEMSLOT_EVENT_SPACE_NEW] = "space-new",
+		[MEMSLOT_EVENT_SPACE_DEL] = "space-del",
+		[MEMSLOT_EVENT_COMMIT] = "commit",
+	};
+	enum memslot_event_type type = memslot_event_type(e);
+	long *left = arg;
+
+	if (json)
+		printf("{\"event\":\"%s\",\"space\":%" PRIu32, names[type],
+		       memslot_event_space(e));
+	else
+		printf("%s space %" PRIu32, names[type], memslot_event_space(e));
+	if (type == MEMSLOT_EVENT_COMMIT)
+		printf(json ? ",\"generation\":%" PRIu64 ",\"removed\":%u,\"added\":%u,\"changed\":%u,\"truncated\":%s"
+			    : " generation %" PRIu64 " removed %u added %u changed %u%s",
+		       memslot_event_generation(e), memslot_event_removed(e),
+		       memslot_event_added(e), memslot_event_changed(e),
+		       memslot_event_truncated(e) ? (json ? "true" : " truncated") :
+						   (json ? "false" : ""));
+	printf(json ? "}\n" : "\n");
+	fflush(stdout);
+	return --*left == 0;
+}
+
+/* Print events as they come; "count N" stops after N of them. */
+static int monitor(struct cmd_ctx *c)
+{
+	long left = -1;
+	int err;
+
+	if (c->argc == 2 && !strcmp(c->argv[0], "count"))
+		left = strtol(c->argv[1], NULL, 0);
+	else if (c->argc)
+		return usage(stderr), 1;
+	err = memslot_monitor_join(c->ms);
+	if (err)
+		return report(c->ms, err, "monitor");
+	/* joined: from here on no event is missed (tests wait for this) */
+	fprintf(stderr, "monitoring memslot events\n");
+	while (!(err = memslot_monitor_read(c->ms, print_event, &left)))
+		;
+	return err < 0 ? report(c->ms, err, "monitor") : 0;
+}
+
 static const struct {
 	const char *object, *verb;
 	int (*fn)(struct cmd_ctx *c);
@@ -221,6 +270,12 @@ static int run(struct memslot *ms, int argc, char **argv)
 {
 	struct cmd_ctx c = { .ms = ms };
 	size_t i;
+
+	if (argc >= 1 && !strcmp(argv[0], "monitor")) {
+		c.argc = argc - 1;
+		c.argv = argv + 1;
+		return monitor(&c);
+	}
 
 	if (argc == 1 && !strcmp(argv[0], "space"))
 		argv[argc++] = "list"; /* "space" alone lists */
