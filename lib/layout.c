@@ -270,6 +270,63 @@ void memslot_txn_free(struct memslot_txn *t)
 	free(t);
 }
 
+void memslot_txn_abort(struct memslot_txn *t)
+{
+	memslot_txn_free(t);
+}
+
+struct memslot_backing {
+	uint32_t id;
+	uint64_t addr, size;
+	char name[MEMSLOT_NAME_MAX_LEN + 1];
+};
+
+struct ms_backing_walk {
+	memslot_backing_cb cb;
+	void *arg;
+};
+
+static int ms_cb_backing(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ms_backing_walk *w = arg;
+	struct memslot_backing b = { 0 };
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case MEMSLOT_A_BACKING_ID:
+			b.id = mnl_attr_get_u32(a);
+			break;
+		case MEMSLOT_A_BACKING_ADDR:
+			b.addr = mnl_attr_get_u64(a);
+			break;
+		case MEMSLOT_A_BACKING_SIZE:
+			b.size = mnl_attr_get_u64(a);
+			break;
+		case MEMSLOT_A_BACKING_NAME:
+			snprintf(b.name, sizeof(b.name), "%s",
+				 mnl_attr_get_str(a));
+			break;
+		}
+	}
+	return w->cb(&b, w->arg);
+}
+
+int memslot_backing_foreach(struct memslot *ms, uint32_t space,
+			    memslot_backing_cb cb, void *arg)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_BACKING_GET, NLM_F_DUMP);
+	struct ms_backing_walk w = { .cb = cb, .arg = arg };
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_BACKING_SPACE_ID, space);
+	return ms_req_run(ms, ms_cb_backing, &w);
+}
+
+uint32_t memslot_backing_id(const struct memslot_backing *b) { return b->id; }
+uint64_t memslot_backing_addr(const struct memslot_backing *b) { return b->addr; }
+uint64_t memslot_backing_size(const struct memslot_backing *b) { return b->size; }
+const char *memslot_backing_name(const struct memslot_backing *b) { return b->name; }
+
 struct memslot_range {
 	uint32_t id, backing, flags, slots;
 	uint64_t gpa, size, offset;

@@ -100,6 +100,18 @@ int memslot_txn_commit(struct memslot_txn *t);
 uint64_t memslot_txn_generation(const struct memslot_txn *t);
 uint32_t memslot_txn_added_id(const struct memslot_txn *t, unsigned int n);
 void memslot_txn_free(struct memslot_txn *t);
+/* Drop a builder without committing it (nothing was sent). */
+void memslot_txn_abort(struct memslot_txn *t);
+
+/* Call @cb for every backing of @space, by id. */
+struct memslot_backing;
+typedef int (*memslot_backing_cb)(const struct memslot_backing *b, void *arg);
+int memslot_backing_foreach(struct memslot *ms, uint32_t space,
+			    memslot_backing_cb cb, void *arg);
+uint32_t memslot_backing_id(const struct memslot_backing *b);
+uint64_t memslot_backing_addr(const struct memslot_backing *b);
+uint64_t memslot_backing_size(const struct memslot_backing *b);
+const char *memslot_backing_name(const struct memslot_backing *b);
 
 /* Call @cb for every range of @space, in gpa order (see foreach above). */
 typedef int (*memslot_range_cb)(const struct memslot_range *r, void *arg);

@@ -142,6 +142,24 @@ static void check_ctl_ranges(struct __test_metadata *_metadata, uint32_t space,
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%.300s", out);
 }
 
+static void check_ctl_backings(struct __test_metadata *_metadata,
+			       uint32_t space, uint32_t backing, void *mem)
+{
+	char args[64], *out, want[160];
+
+	snprintf(args, sizeof(args), "backing list %u", space);
+	out = slurp(ctl(args, NULL));
+	snprintf(want, sizeof(want), "backing %u addr %p size 0x100000 name ram\nrc=0\n",
+		 backing, mem);
+	EXPECT_STREQ(want, out);
+	snprintf(args, sizeof(args), "-j backing list %u", space);
+	out = slurp(ctl(args, NULL));
+	snprintf(want, sizeof(want),
+		 "[{\"id\":%u,\"addr\":%llu,\"size\":1048576,\"name\":\"ram\"}]\nrc=0\n",
+		 backing, (unsigned long long)(uintptr_t)mem);
+	EXPECT_STREQ(want, out);
+}
+
 TEST_F(lib, transactions_small_and_staged)
 {
 	uint32_t space, backing, first, ids[300];
@@ -204,6 +222,7 @@ TEST_F(lib, transactions_small_and_staged)
 	EXPECT_EQ(300, sum[0]);
 
 	check_ctl_ranges(_metadata, space, ids[299], backing);
+	check_ctl_backings(_metadata, space, backing, mem);
 
 	ASSERT_EQ(-EBUSY, memslot_backing_del(self->ms, space, backing));
 	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "is mapped by 300"));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -349,6 +350,11 @@ TEST_F(txn, bad_input_is_rejected_and_changes_nothing)
 	snprintf(msg, sizeof(msg), "op 1: range %u is already changed by op 0", keep);
 	REJECT(-EINVAL, msg, NLC_SET_FLAGS(keep, RO), NLC_REMOVE(keep));
 	REJECT(-EINVAL, "already has flags", NLC_SET_FLAGS(keep, 0));
+	/* unknown flag bits: refused by the op policy, inside the op */
+	REJECT(-EINVAL, "", NLC_ADD(1 * MB, 4 * KB, self->backing, 0, 4));
+	TH_LOG("flags 4: %s", self->r.msg);
+	EXPECT_NE(0, self->r.msg[0]);
+	EXPECT_EQ(MEMSLOT_A_OP_FLAGS, self->r.bad_attr);
 	/* a valid op before the bad one is undone too */
 	REJECT(-ENOENT, "op 2: no backing 99",
 	       NLC_REMOVE(keep),
@@ -668,6 +674,58 @@ TEST_F(staged, three_thousand_ops_in_one_commit)
 	nlc_close(&listener);
 }
 
+/*
+ * Dump the ranges from an administrator's socket one datagram at a time;
+ * with @change, commit a transaction after the first. Returns whether the
+ * dump came back flagged NLM_F_DUMP_INTR, or -1.
+ */
+static int range_dump_intr(FIXTURE_DATA(staged) *self, bool change)
+{
+	static char buf[1 << 16];
+	struct nlc admin;
+	struct nl_msg *msg;
+	int intr = 0, chunks = 0, done = 0, fd;
+	struct nlc_op op = NLC_ADD(1 * MB, 4 * KB, self->backing, 0, 0);
+	struct nlc_result r;
+
+	if (nlc_open(&admin))
+		return -1;
+	fd = nl_socket_get_fd(admin.sk);
+	msg = nlc_msg(&admin, MEMSLOT_CMD_RANGE_GET, NLM_F_DUMP);
+	nla_put_u32(msg, MEMSLOT_A_RANGE_SPACE_ID, self->space);
+	if (nl_send_auto(admin.sk, msg) < 0)
+		return -1;
+	nlmsg_free(msg);
+	while (!done) {
+		int len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+
+		if (len <= 0)
+			return -1;
+		for (; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+			intr |= !!(nlh->nlmsg_flags & NLM_F_DUMP_INTR);
+			done |= nlh->nlmsg_type == NLMSG_DONE ||
+				nlh->nlmsg_type == NLMSG_ERROR;
+		}
+		if (chunks++ == 0 && change &&
+		    nlc_txn(&self->c, self->space, &op, 1, &r))
+			return -1;
+	}
+	nlc_close(&admin);
+	return chunks > 2 ? intr : -1;
+}
+
+TEST_F(staged, range_dump_across_a_commit_is_flagged)
+{
+	if (geteuid())
+		SKIP(return, "dumping another socket's space needs CAP_SYS_ADMIN");
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_OPEN, NULL, 0));
+	ASSERT_EQ(0, stage_adds(self, false));
+	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
+	EXPECT_EQ(0, range_dump_intr(self, false));
+	EXPECT_EQ(1, range_dump_intr(self, true));
+}
+
 TEST_F(staged, a_bad_op_anywhere_changes_nothing)
 {
 	uint32_t v;
@@ -703,8 +761,16 @@ TEST_F(staged, open_append_abort_rules)
 	EXPECT_EQ(-EINVAL, nlc_txn_cmd(&self->c, MEMSLOT_CMD_TXN_COMMIT,
 				       self->space, &op, 1, true, &self->r));
 	EXPECT_STREQ("a staged commit carries no ops", self->r.msg);
-	/* abort: nothing happened, and it is gone */
+	/* abort: nothing happened (not even an event), and it is gone */
+	struct nlc listener;
+	struct nlc_result ev;
+
+	ASSERT_EQ(0, nlc_open(&listener));
+	if (!geteuid())
+		ASSERT_EQ(0, nlc_join_events(&listener));
 	ASSERT_EQ(0, stage(self, MEMSLOT_CMD_TXN_ABORT, NULL, 0));
+	EXPECT_EQ(0, nlc_read_events(&listener, &ev));
+	nlc_close(&listener);
 	EXPECT_EQ(-ENOENT, stage(self, MEMSLOT_CMD_TXN_COMMIT, NULL, 0));
 	EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, 1 * MB, &v));
 	EXPECT_EQ(1, generation((FIXTURE_DATA(txn) *)self));

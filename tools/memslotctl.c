@@ -4,6 +4,7 @@
  *
  *   memslotctl [-j] [-b FILE] space { list | show ID | new [name NAME] | del ID }
  *   memslotctl [-j] [-b FILE] range list SPACE
+ *   memslotctl [-j] [-b FILE] backing list SPACE
  *   memslotctl [-j] monitor [count N]
  *
  * A space lives as long as the socket that created it: "space new" in a
@@ -12,6 +13,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@ static void usage(FILE *f)
 		"Usage: memslotctl [-j] [-b FILE] OBJECT COMMAND\n"
 		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
 		"       memslotctl range list SPACE\n"
+		"       memslotctl backing list SPACE\n"
 		"       memslotctl monitor [count N]\n"
 		"Options: -j JSON output, -b FILE run commands from FILE (- = stdin)\n");
 }
@@ -192,7 +195,30 @@ static int print_range(const struct memslot_range *r, void *arg)
 	return 0;
 }
 
-static int range_list(struct cmd_ctx *c)
+static int print_backing(const struct memslot_backing *b, void *arg)
+{
+	struct cmd_ctx *c = arg;
+
+	if (json) {
+		printf("%s{\"id\":%" PRIu32 ",\"addr\":%" PRIu64 ",\"size\":%" PRIu64
+		       ",\"name\":", c->first ? "" : ",", memslot_backing_id(b),
+		       memslot_backing_addr(b), memslot_backing_size(b));
+		json_str(memslot_backing_name(b));
+		printf("}");
+	} else {
+		printf("backing %" PRIu32 " addr 0x%" PRIx64 " size 0x%" PRIx64,
+		       memslot_backing_id(b), memslot_backing_addr(b),
+		       memslot_backing_size(b));
+		if (memslot_backing_name(b)[0])
+			printf(" name %s", memslot_backing_name(b));
+		printf("\n");
+	}
+	c->first = 0;
+	return 0;
+}
+
+/* "range list SPACE" and "backing list SPACE". */
+static int layout_list(struct cmd_ctx *c, bool ranges)
 {
 	uint32_t space;
 	int err;
@@ -202,10 +228,21 @@ static int range_list(struct cmd_ctx *c)
 	if (json)
 		printf("[");
 	c->first = 1;
-	err = memslot_range_foreach(c->ms, space, print_range, c);
+	err = ranges ? memslot_range_foreach(c->ms, space, print_range, c) :
+		       memslot_backing_foreach(c->ms, space, print_backing, c);
 	if (json)
 		printf("]\n");
-	return err ? report(c->ms, err, "range list") : 0;
+	return err ? report(c->ms, err, ranges ? "range list" : "backing list") : 0;
+}
+
+static int range_list(struct cmd_ctx *c)
+{
+	return layout_list(c, true);
+}
+
+static int backing_list(struct cmd_ctx *c)
+{
+	return layout_list(c, false);
 }
 
 static int print_event(const struct memslot_event *e, void *arg)
@@ -264,6 +301,7 @@ static const struct {
 	{ "space", "new", space_new },
 	{ "space", "del", space_del },
 	{ "range", "list", range_list },
+	{ "backing", "list", backing_list },
 };
 
 static int run(struct memslot *ms, int argc, char **argv)
