@@ -92,15 +92,16 @@ int ms_kvm_set_slot(struct ms_space *space, u32 idx,
 	return __kvm_set_memory_region(space->vm.kvm, &mem);
 }
 
-/* Delete every slot of @mr; used on teardown, where nothing can fail. */
+/*
+ * Delete every slot of @mr; used on teardown, where nothing can fail. The
+ * caller holds ms_kvm_lock().
+ */
 void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
 {
 	struct ms_slot_state none = { 0 };
 	u32 i;
 
-	ms_kvm_lock(space);
 	for (i = 0; i < mr->nr_slots; i++)
 		WARN_ON_ONCE(ms_kvm_set_slot(space, mr->slots[i], &none));
-	ms_kvm_unlock(space);
 	ms_range_give_slots(space, mr);
 }

@@ -40,10 +40,11 @@ struct genl_family ms_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(ms_mcgrps),
 };
 
-static void ms_owner_from_info(struct ms_owner *who, struct genl_info *info)
+/* Who sent @skb: its socket's netns and port, and the calling process. */
+static void ms_owner_of(struct ms_owner *who, struct sk_buff *skb)
 {
-	who->net = genl_info_net(info);
-	who->portid = info->snd_portid;
+	who->net = sock_net(skb->sk);
+	who->portid = NETLINK_CB(skb).portid;
 	who->tgid = task_tgid(current);
 }
 
@@ -136,12 +137,8 @@ struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
 			       int type, bool admin_ok,
 			       struct netlink_ext_ack *extack)
 {
-	struct ms_owner who = {
-		.net = sock_net(skb->sk),
-		.portid = NETLINK_CB(skb).portid,
-		.tgid = task_tgid(current),
-	};
 	struct ms_space *space;
+	struct ms_owner who;
 	u32 id;
 
 	if (!attr) {
@@ -150,6 +147,7 @@ struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
 		return ERR_PTR(-EINVAL);
 	}
 	id = nla_get_u32(attr);
+	ms_owner_of(&who, skb);
 	space = ms_space_get_by_id(id);
 	if (space && !ms_owner_matches(space, &who) &&
 	    !(admin_ok && netlink_capable(skb, CAP_SYS_ADMIN))) {
@@ -189,7 +187,7 @@ int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	ms_owner_from_info(&who, info);
+	ms_owner_of(&who, skb);
 	space = ms_space_create(&who, name_attr ? nla_data(name_attr) : NULL);
 	if (IS_ERR(space)) {
 		NL_SET_ERR_MSG(info->extack, "cannot create space");
@@ -324,12 +322,9 @@ err_put_space:
 static bool ms_dump_visible(struct netlink_callback *cb,
 			    const struct ms_space *space)
 {
-	struct ms_owner who = {
-		.net = sock_net(cb->skb->sk),
-		.portid = NETLINK_CB(cb->skb).portid,
-		.tgid = task_tgid(current),
-	};
+	struct ms_owner who;
 
+	ms_owner_of(&who, cb->skb);
 	return ms_owner_matches(space, &who) ||
 	       netlink_capable(cb->skb, CAP_SYS_ADMIN);
 }

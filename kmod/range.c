@@ -76,13 +76,14 @@ int ms_range_take_slots(struct ms_space *space, struct ms_mrange *mr)
 	u32 n = space->vm.slot_count, i, bit = 0;
 
 	lockdep_assert_held(&space->lock);
-	if (mr->nr_slots > n - bitmap_weight(used, n))
+	if (mr->nr_slots > n - space->vm.nr_used)
 		return -ENOSPC;
 	for (i = 0; i < mr->nr_slots; i++) {
 		bit = find_next_zero_bit(used, n, bit);
 		__set_bit(bit, used);
 		mr->slots[i] = bit;
 	}
+	space->vm.nr_used += mr->nr_slots;
 	return 0;
 }
 
@@ -93,6 +94,7 @@ void ms_range_give_slots(struct ms_space *space, struct ms_mrange *mr)
 	lockdep_assert_held(&space->lock);
 	for (i = 0; i < mr->nr_slots; i++)
 		__clear_bit(mr->slots[i], space->vm.slots_used);
+	space->vm.nr_used -= mr->nr_slots;
 }
 
 /* Take back exactly the ids @mr gave (undoing a prepared removal). */
@@ -104,6 +106,7 @@ void ms_range_retake_slots(struct ms_space *space, struct ms_mrange *mr)
 	for (i = 0; i < mr->nr_slots; i++)
 		WARN_ON_ONCE(__test_and_set_bit(mr->slots[i],
 						space->vm.slots_used));
+	space->vm.nr_used += mr->nr_slots;
 }
 
 /* The KVM view of slot @i of @mr with range flags @flags. */

@@ -127,12 +127,16 @@ static void ms_space_clear(struct ms_space *space)
 	mutex_lock(&space->lock);
 	ms_staged_free(space->staged);
 	space->staged = NULL;
+	if (space->vm.kvm)
+		ms_kvm_lock(space); /* one hold for all the ranges */
 	xa_for_each(&space->ranges, id, mr) {
 		ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);
 		xa_erase(&space->ranges, id);
 		ms_range_free(space, mr);
 	}
+	if (space->vm.kvm)
+		ms_kvm_unlock(space);
 	xa_for_each(&space->backings, id, backing) {
 		xa_erase(&space->backings, id);
 		kfree(backing);

@@ -23,6 +23,7 @@ struct ms_binding {
 	u32 as_id;		/* KVM memslot address space */
 	u64 max_slot_size;	/* bytes; 0: no limit */
 	unsigned long *slots_used; /* bitmap of slot_count bits */
+	u32 nr_used;		/* bits set in slots_used */
 };
 
 /* Host memory of the owner, registered once and mapped by ranges. */

@@ -273,8 +273,7 @@ static int ms_prep_add(struct ms_txn *t, u32 i)
 	if (err) {
 		op_err(t, i, NULL, "slot budget: needs %u slot(s), %u of %u free",
 		       mr->nr_slots,
-		       sp->vm.slot_count - bitmap_weight(sp->vm.slots_used,
-							  sp->vm.slot_count),
+		       sp->vm.slot_count - sp->vm.nr_used,
 		       sp->vm.slot_count);
 		goto err_free;
 	}

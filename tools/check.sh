@@ -23,7 +23,7 @@ make -s all >"$log/build.log" 2>&1
 st=$?
 if grep -q 'warning:' "$log/build.log"; then st=1; fi
 [ $st = 0 ] || sed 's/^/#   /' "$log/build.log"
-result "build (module W=1 on $(make -s kvers), lib, tools, selftests), no warnings" $st
+result "build (module W=1 on $(make -s --no-print-directory kvers), lib, tools, selftests), no warnings" $st
 [ $st = 0 ] || { echo "$passed passed, $((failed)) failed"; exit 1; }
 
 # 2. Unit tests of the module's pure code.
@@ -42,7 +42,7 @@ sed 's/^/#   /' "$log/static.log"
 result "spec validates and generated code is current; checkpatch --strict clean" $st
 
 # 4. kselftests in the VM, per kernel.
-tools/vm/run-tests.sh $(make -s kvers) | tee "$log/vm.log"
+tools/vm/run-tests.sh $(make -s --no-print-directory kvers) | tee "$log/vm.log"
 while read -r p f; do
 	passed=$((passed + p)) failed=$((failed + f))
 done < <(sed -nE 's/^[^ ]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$log/vm.log")
