@@ -15,6 +15,13 @@ struct ms_space;
 struct ms_mrange;
 struct ms_slot_state;
 
+/* vCPUs held out of guest mode for a commit; see ms_kvm_hold_vcpus(). */
+struct ms_vcpu_hold {
+	unsigned long *in_user;	/* vCPUs whose mutex the hold took */
+	u32 nr_vcpus;		/* online when the hold began */
+	u64 start_ns;
+};
+
 struct kvm *ms_kvm_get_vm(int fd, const struct nlattr *attr,
 			  struct netlink_ext_ack *extack);
 void ms_kvm_put_vm(struct kvm *kvm);
@@ -25,5 +32,7 @@ void ms_kvm_unlock(struct ms_space *space);
 int ms_kvm_set_slot(struct ms_space *space, u32 idx,
 		    const struct ms_slot_state *st);
 void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr);
+int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);
+u64 ms_kvm_release_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);
 
 #endif /* _MEMSLOT_KVM_H */

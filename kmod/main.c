@@ -11,6 +11,9 @@
 #include "netlink.h"
 #include "txn.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 static struct dentry *ms_debugfs;
 
 /*

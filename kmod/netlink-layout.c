@@ -329,8 +329,34 @@ static void *ms_txn_hdr(struct sk_buff *skb, struct ms_txn *t,
 	return hdr;
 }
 
-/* The reply of a commit: its generation and the ids of added ranges. */
-static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info)
+/* Room in a commit's reply for what only the commit knows. */
+struct ms_txn_times {
+	struct nlattr *held_vcpus, *hold_ns, *commit_ns;
+};
+
+static int ms_reserve_times(struct sk_buff *skb, struct ms_txn_times *tt)
+{
+	tt->held_vcpus = nla_reserve(skb, MEMSLOT_A_TXN_HELD_VCPUS, sizeof(u32));
+	tt->hold_ns = nla_reserve_64bit(skb, MEMSLOT_A_TXN_HOLD_NS, sizeof(u64),
+					MEMSLOT_A_TXN_PAD);
+	tt->commit_ns = nla_reserve_64bit(skb, MEMSLOT_A_TXN_COMMIT_NS,
+					  sizeof(u64), MEMSLOT_A_TXN_PAD);
+	return tt->held_vcpus && tt->hold_ns && tt->commit_ns ? 0 : -EMSGSIZE;
+}
+
+static void ms_fill_times(struct ms_txn_times *tt, struct ms_txn *t)
+{
+	memcpy(nla_data(tt->held_vcpus), &t->held_vcpus, sizeof(u32));
+	memcpy(nla_data(tt->hold_ns), &t->hold_ns, sizeof(u64));
+	memcpy(nla_data(tt->commit_ns), &t->commit_ns, sizeof(u64));
+}
+
+/*
+ * The reply of a commit: its generation, the ids of added ranges, and room
+ * for the hold and commit times, filled in after the commit.
+ */
+static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info,
+				    struct ms_txn_times *tt)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -345,7 +371,7 @@ static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info)
 		if (t->ops[i].mr->state == MS_RANGE_ADDING &&
 		    nla_put_u32(skb, MEMSLOT_A_TXN_ADDED_ID, t->ops[i].mr->id))
 			hdr = NULL;
-	if (!hdr) {
+	if (!hdr || ms_reserve_times(skb, tt)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -385,12 +411,13 @@ static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
 			struct sk_buff **reply, struct sk_buff **event)
 {
 	bool listeners = ms_has_listeners(t->space);
+	struct ms_txn_times tt;
 	int err;
 
 	err = ms_txn_prepare(t);
 	if (err)
 		return err;
-	*reply = ms_txn_reply(t, info);
+	*reply = ms_txn_reply(t, info, &tt);
 	if (listeners)
 		*event = ms_txn_event(t);
 	if (!*reply || (listeners && !*event)) {
@@ -400,6 +427,7 @@ static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
 	err = ms_txn_commit(t);
 	if (err)
 		goto err_free; /* the commit undid itself */
+	ms_fill_times(&tt, t);
 	ms_txn_finish(t);
 	return 0;
 
@@ -457,6 +485,9 @@ int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ms_txn_load(&t, info);
 	if (err)
 		goto out;
+	t.hold_attr = info->attrs[MEMSLOT_A_TXN_HOLD];
+	t.hold_mode = t.hold_attr ? nla_get_u32(t.hold_attr) :
+				    MEMSLOT_HOLD_MODE_AUTO;
 	mutex_lock(&t.space->lock);
 	err = ms_txn_apply(&t, info, &reply, &event);
 	mutex_unlock(&t.space->lock);

@@ -63,10 +63,45 @@ static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 }
 
 /* Fill one space message; the caller holds a reference on @space. */
+static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
+{
+	static const struct { int type; size_t off; } f[] = {
+		{ MEMSLOT_A_STATS_COMMITS, offsetof(struct ms_stats, commits) },
+		{ MEMSLOT_A_STATS_OPS, offsetof(struct ms_stats, ops) },
+		{ MEMSLOT_A_STATS_FAILED, offsetof(struct ms_stats, failed) },
+		{ MEMSLOT_A_STATS_HOLDS, offsetof(struct ms_stats, holds) },
+		{ MEMSLOT_A_STATS_COMMIT_NS_LAST,
+		  offsetof(struct ms_stats, commit_ns_last) },
+		{ MEMSLOT_A_STATS_COMMIT_NS_MAX,
+		  offsetof(struct ms_stats, commit_ns_max) },
+		{ MEMSLOT_A_STATS_COMMIT_NS_TOTAL,
+		  offsetof(struct ms_stats, commit_ns_total) },
+		{ MEMSLOT_A_STATS_HOLD_NS_LAST,
+		  offsetof(struct ms_stats, hold_ns_last) },
+		{ MEMSLOT_A_STATS_HOLD_NS_MAX,
+		  offsetof(struct ms_stats, hold_ns_max) },
+		{ MEMSLOT_A_STATS_HOLD_NS_TOTAL,
+		  offsetof(struct ms_stats, hold_ns_total) },
+	};
+	struct nlattr *nest = nla_nest_start(skb, MEMSLOT_A_SPACE_STATS);
+	size_t i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(f); i++)
+		if (nla_put_u64_64bit(skb, f[i].type,
+				      *(const u64 *)((const char *)st + f[i].off),
+				      MEMSLOT_A_STATS_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			 u32 portid, u32 seq, int flags, u8 cmd)
 {
 	struct ms_binding vm;
+	struct ms_stats stats;
 	u64 generation;
 	void *hdr;
 
@@ -76,6 +111,7 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	mutex_lock(&space->lock);
 	generation = space->generation;
 	vm = space->vm; /* the reference stays the space's: only read below */
+	stats = space->stats;
 	mutex_unlock(&space->lock);
 	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
 	    (space->name[0] &&
@@ -84,7 +120,7 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			pid_vnr(space->owner.tgid)) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_GENERATION, generation,
 			      MEMSLOT_A_SPACE_PAD) ||
-	    ms_fill_binding(skb, &vm)) {
+	    ms_fill_binding(skb, &vm) || ms_fill_stats(skb, &stats)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

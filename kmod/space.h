@@ -57,6 +57,13 @@ struct ms_mrange {
 	u32 new_flags;		/* MS_RANGE_CHANGING: the flags to set */
 };
 
+/* What a space's commits cost; the stats attribute set of the spec. */
+struct ms_stats {
+	u64 commits, ops, failed, holds;
+	u64 commit_ns_last, commit_ns_max, commit_ns_total;
+	u64 hold_ns_last, hold_ns_max, hold_ns_total;
+};
+
 /*
  * Who owns a space: one netlink socket (netns + portid) used by one thread
  * group. Every request must match all three; see ms_owner_matches().
@@ -86,6 +93,7 @@ struct ms_space {
 	u32 next_range_id;		/* cyclic allocation of range ids */
 	struct xarray backings;		/* ms_backing by id */
 	struct ms_staged *staged;	/* open staged transaction, or NULL */
+	struct ms_stats stats;
 };
 
 struct ms_space *ms_space_create(const struct ms_owner *owner,

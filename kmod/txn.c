@@ -18,6 +18,7 @@
 
 #include "kvm.h"
 #include "netlink-gen.h"
+#include "trace.h"
 #include "txn.h"
 
 /* debugfs fail_step: fail the commit's k-th KVM step (once); 0: off. */
@@ -395,6 +396,63 @@ static void ms_txn_unprepare(struct ms_txn *t)
 	}
 }
 
+/*
+ * Does the transaction replace memory in place, so that a vCPU could hit
+ * the hole between a slot's deletion and its successor's creation? It does
+ * if an added range overlaps a removed one or a range toggles read-only
+ * (KVM deletes and re-creates the slot). Sets *@op to the first op that
+ * does. Removed ranges are out of the layout while prepared, so their
+ * nodes are free: index them in a scratch layout, then take them out.
+ */
+static bool ms_txn_replaces(struct ms_txn *t, u32 *op)
+{
+	struct ms_layout gone;
+	struct ms_mrange *mr;
+	bool found = false;
+	u32 i;
+
+	ms_layout_init(&gone);
+	for (i = 0; i < t->n_ops; i++)
+		if (t->ops[i].mr->state == MS_RANGE_REMOVING)
+			WARN_ON_ONCE(ms_layout_insert(&gone, &t->ops[i].mr->r));
+	for (i = 0; i < t->n_ops && !found; i++) {
+		mr = t->ops[i].mr;
+		if (mr->state == MS_RANGE_CHANGING)
+			found = (mr->flags ^ mr->new_flags) &
+				MEMSLOT_RANGE_FLAGS_READONLY;
+		else if (mr->state == MS_RANGE_ADDING && gone.nr_ranges)
+			found = ms_layout_first_overlap(&gone, mr->r.gpa,
+							mr->r.size);
+		*op = i;
+	}
+	for (i = 0; i < t->n_ops; i++)
+		if (t->ops[i].mr->state == MS_RANGE_REMOVING)
+			ms_layout_remove(&gone, &t->ops[i].mr->r);
+	return found;
+}
+
+/* Decide on the vCPU hold; hold never is refused if memory is replaced. */
+static int ms_txn_check_hold(struct ms_txn *t)
+{
+	u32 op;
+
+	t->replaces = ms_txn_replaces(t, &op);
+	if (t->replaces && t->hold_mode == MEMSLOT_HOLD_MODE_NEVER) {
+		NL_SET_ERR_MSG_ATTR_FMT(t->extack, t->hold_attr,
+					"hold never: op %u replaces memory in place, vCPUs would see a hole",
+					op);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool ms_txn_holds(struct ms_txn *t)
+{
+	if (!t->n_steps || t->hold_mode == MEMSLOT_HOLD_MODE_NEVER)
+		return false;
+	return t->replaces || t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS;
+}
+
 int ms_txn_prepare(struct ms_txn *t)
 {
 	int err = 0;
@@ -419,12 +477,17 @@ int ms_txn_prepare(struct ms_txn *t)
 			err = ms_prep_set_flags(t, i);
 			break;
 		}
-		if (err) {
-			ms_txn_unprepare(t);
-			return err;
-		}
+		if (err)
+			goto err_unprepare;
 	}
+	err = ms_txn_check_hold(t);
+	if (err)
+		goto err_unprepare;
 	return 0;
+
+err_unprepare:
+	ms_txn_unprepare(t);
+	return err;
 }
 
 static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
@@ -502,19 +565,13 @@ static int ms_run_step(struct ms_txn *t, u32 k)
 	return ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].new);
 }
 
-/*
- * Apply the prepared transaction to KVM. On failure, undo the steps taken
- * and the preparation: KVM and the model are as before.
- */
-int ms_txn_commit(struct ms_txn *t)
+/* Run the steps under slots_lock; on failure undo those taken. */
+static int ms_txn_run_steps(struct ms_txn *t)
 {
 	struct ms_step *s;
-	int err;
+	int err = 0;
 	u32 k;
 
-	err = ms_txn_plan(t);
-	if (err)
-		goto err_unprepare;
 	ms_kvm_lock(t->space);
 	for (k = 0; k < t->n_steps; k++) {
 		err = ms_run_step(t, k);
@@ -532,6 +589,64 @@ int ms_txn_commit(struct ms_txn *t)
 						     &t->steps[k].old));
 	}
 	ms_kvm_unlock(t->space);
+	return err;
+}
+
+/* Add a commit to the space's statistics and the trace. */
+static void ms_txn_account(struct ms_txn *t, bool held, int err)
+{
+	struct ms_stats *st = &t->space->stats;
+
+	if (err) {
+		st->failed++;
+	} else {
+		st->commits++;
+		st->ops += t->n_ops;
+	}
+	st->commit_ns_last = t->commit_ns;
+	st->commit_ns_max = max(st->commit_ns_max, t->commit_ns);
+	st->commit_ns_total += t->commit_ns;
+	if (held) {
+		st->holds++;
+		st->hold_ns_last = t->hold_ns;
+		st->hold_ns_max = max(st->hold_ns_max, t->hold_ns);
+		st->hold_ns_total += t->hold_ns;
+	}
+	trace_memslot_commit(t->space->id, t->space->generation + !err,
+			     t->n_ops, t->n_steps, t->held_vcpus, t->hold_ns,
+			     t->commit_ns, err);
+}
+
+/*
+ * Apply the prepared transaction to KVM, holding the vCPUs out of guest
+ * mode if it replaces memory in place (or the caller asked). On failure,
+ * undo the steps taken and the preparation: KVM and the model are as
+ * before.
+ */
+int ms_txn_commit(struct ms_txn *t)
+{
+	struct ms_vcpu_hold hold;
+	bool held;
+	u64 start;
+	int err;
+
+	err = ms_txn_plan(t);
+	if (err)
+		goto err_unprepare;
+	start = ktime_get_ns();
+	held = ms_txn_holds(t);
+	if (held) {
+		err = ms_kvm_hold_vcpus(t->space, &hold);
+		if (err)
+			goto err_unprepare;
+	}
+	err = ms_txn_run_steps(t);
+	if (held) {
+		t->hold_ns = ms_kvm_release_vcpus(t->space, &hold);
+		t->held_vcpus = hold.nr_vcpus;
+	}
+	t->commit_ns = ktime_get_ns() - start;
+	ms_txn_account(t, held, err);
 	if (!err)
 		return 0;
 err_unprepare:

@@ -45,6 +45,11 @@ struct ms_txn {
 	struct ms_step *steps;
 	u32 n_steps;
 	struct ms_staged *staged_ops;	/* owned: the ops point into it */
+	u32 hold_mode;			/* MEMSLOT_HOLD_MODE_* */
+	const struct nlattr *hold_attr;	/* where the request set it, or NULL */
+	bool replaces;			/* replaces memory in place */
+	u32 held_vcpus;			/* result: vCPUs held, 0 if no hold */
+	u64 hold_ns, commit_ns;		/* result */
 };
 
 int ms_txn_parse_msg(struct ms_txn *txn, struct genl_info *info);

@@ -22,6 +22,7 @@ static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_AS_ID] = { .type = NLA_U32 },
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64 },
 	[MEMSLOT_A_SPACE_VM_BOUND] = { .type = NLA_FLAG },
+	[MEMSLOT_A_SPACE_STATS] = { .type = NLA_NESTED },
 };
 
 int nlc_open(struct nlc *c)
@@ -125,6 +126,15 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		case MEMSLOT_A_TXN_N_OPS:
 			res->n_ops = nla_get_u32(a);
 			break;
+		case MEMSLOT_A_TXN_HELD_VCPUS:
+			res->held_vcpus = nla_get_u32(a);
+			break;
+		case MEMSLOT_A_TXN_HOLD_NS:
+			res->hold_ns = nla_get_u64(a);
+			break;
+		case MEMSLOT_A_TXN_COMMIT_NS:
+			res->commit_ns = nla_get_u64(a);
+			break;
 		case MEMSLOT_A_TXN_ADDED:
 			if (res->n_added < NLC_MAX_SPACES)
 				nlc_parse_range(nla_data(a), nla_len(a),
@@ -143,6 +153,17 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 	}
 	res->n++;
 	return NL_OK;
+}
+
+/* Every u64 of a stats nest, indexed by MEMSLOT_A_STATS_*. */
+static void nlc_parse_stats(struct nlattr *nest, uint64_t *stats)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) <= MEMSLOT_A_STATS_MAX && nla_len(a) == 8)
+			stats[nla_type(a)] = nla_get_u64(a);
 }
 
 static int nlc_on_valid(struct nl_msg *msg, void *arg)
@@ -183,6 +204,8 @@ static int nlc_on_valid(struct nl_msg *msg, void *arg)
 		s->as_id = nla_get_u32(tb[MEMSLOT_A_SPACE_AS_ID]);
 	if (tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE])
 		s->max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
+	if (tb[MEMSLOT_A_SPACE_STATS])
+		nlc_parse_stats(tb[MEMSLOT_A_SPACE_STATS], s->stats);
 	return NL_OK;
 }
 
@@ -372,15 +395,33 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 	return nlc_xfer(c, msg, res);
 }
 
+static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
+		       const struct nlc_op *ops, int n, bool staged,
+		       uint32_t hold, struct nlc_result *res);
+
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res)
 {
 	return nlc_txn_cmd(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false, res);
 }
 
+int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		 int n, uint32_t hold, struct nlc_result *res)
+{
+	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false,
+			   hold, res);
+}
+
 int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,
 		struct nlc_result *res)
+{
+	return nlc_txn_msg(c, cmd, space, ops, n, staged, 0, res);
+}
+
+static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
+		       const struct nlc_op *ops, int n, bool staged,
+		       uint32_t hold, struct nlc_result *res)
 {
 	struct nl_msg *msg = nlc_msg(c, cmd, 0);
 	struct nlattr *nest;
@@ -390,6 +431,8 @@ int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 	nla_put_u32(msg, MEMSLOT_A_TXN_SPACE_ID, space);
 	if (staged)
 		nla_put_flag(msg, MEMSLOT_A_TXN_STAGED);
+	if (hold)
+		nla_put_u32(msg, MEMSLOT_A_TXN_HOLD, hold);
 	for (i = 0; i < n; i++) {
 		nest = nla_nest_start(msg, MEMSLOT_A_TXN_OP);
 		nla_put_u32(msg, MEMSLOT_A_OP_TYPE, ops[i].type);

@@ -22,6 +22,7 @@ struct nlc_space {
 	bool vm_bound;
 	uint32_t slot_base, slot_count, as_id;
 	uint64_t max_slot_size;
+	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_A_STATS_* */
 };
 
 struct nlc_range {
@@ -44,6 +45,8 @@ struct nlc_result {
 	int n_added, n_removed, n_changed;	/* counted; at most 256 kept */
 	uint32_t n_ops;				/* txn-append reply */
 	bool diff_truncated;			/* commit-ntf */
+	uint32_t held_vcpus;			/* txn-commit reply */
+	uint64_t hold_ns, commit_ns;
 	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
 	struct nlc_range changed[NLC_MAX_SPACES];
 	/* range-get replies and dumps */
@@ -92,6 +95,9 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 		    struct nlc_result *res);
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res);
+/* A commit with MEMSLOT_A_TXN_HOLD (0: left out). */
+int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		 int n, uint32_t hold, struct nlc_result *res);
 /* Any txn command (open, append, abort, commit) with optional ops. */
 int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,

@@ -36,6 +36,26 @@ enum memslot_op_type {
 	MEMSLOT_OP_TYPE_SET_FLAGS,
 };
 
+/**
+ * enum memslot_hold_mode - When a commit holds the VM's vCPUs out of guest
+ *   mode. A hold is needed exactly when the transaction replaces memory in
+ *   place: an added range overlaps a removed one, or a range toggles read-only
+ *   (KVM deletes and re-creates the slot). Without it a running vCPU could hit
+ *   the hole between the two.
+ * @MEMSLOT_HOLD_MODE_AUTO: Hold when the transaction replaces memory in place
+ *   (default).
+ * @MEMSLOT_HOLD_MODE_ALWAYS: Hold for every commit that changes KVM slots, so
+ *   that even disjoint adds and removes reach all vCPUs at one instant.
+ * @MEMSLOT_HOLD_MODE_NEVER: Do not hold: the caller asserts that no vCPU uses
+ *   the ranges it adds or removes. Refused for a transaction that replaces
+ *   memory in place.
+ */
+enum memslot_hold_mode {
+	MEMSLOT_HOLD_MODE_AUTO = 1,
+	MEMSLOT_HOLD_MODE_ALWAYS,
+	MEMSLOT_HOLD_MODE_NEVER,
+};
+
 enum {
 	MEMSLOT_A_SPACE_ID = 1,
 	MEMSLOT_A_SPACE_NAME,
@@ -48,9 +68,27 @@ enum {
 	MEMSLOT_A_SPACE_AS_ID,
 	MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
 	MEMSLOT_A_SPACE_VM_BOUND,
+	MEMSLOT_A_SPACE_STATS,
 
 	__MEMSLOT_A_SPACE_MAX,
 	MEMSLOT_A_SPACE_MAX = (__MEMSLOT_A_SPACE_MAX - 1)
+};
+
+enum {
+	MEMSLOT_A_STATS_COMMITS = 1,
+	MEMSLOT_A_STATS_OPS,
+	MEMSLOT_A_STATS_FAILED,
+	MEMSLOT_A_STATS_HOLDS,
+	MEMSLOT_A_STATS_COMMIT_NS_LAST,
+	MEMSLOT_A_STATS_COMMIT_NS_MAX,
+	MEMSLOT_A_STATS_COMMIT_NS_TOTAL,
+	MEMSLOT_A_STATS_HOLD_NS_LAST,
+	MEMSLOT_A_STATS_HOLD_NS_MAX,
+	MEMSLOT_A_STATS_HOLD_NS_TOTAL,
+	MEMSLOT_A_STATS_PAD,
+
+	__MEMSLOT_A_STATS_MAX,
+	MEMSLOT_A_STATS_MAX = (__MEMSLOT_A_STATS_MAX - 1)
 };
 
 enum {
@@ -105,6 +143,10 @@ enum {
 	MEMSLOT_A_TXN_DIFF_TRUNCATED,
 	MEMSLOT_A_TXN_STAGED,
 	MEMSLOT_A_TXN_N_OPS,
+	MEMSLOT_A_TXN_HOLD,
+	MEMSLOT_A_TXN_HELD_VCPUS,
+	MEMSLOT_A_TXN_HOLD_NS,
+	MEMSLOT_A_TXN_COMMIT_NS,
 	MEMSLOT_A_TXN_PAD,
 
 	__MEMSLOT_A_TXN_MAX,
