@@ -7,8 +7,6 @@
 
 #include "kvm.h"
 #include "range.h"
-#include "space.h"
-#include "trace.h"
 
 /*
  * The VM behind @fd in the calling process, referenced. A generic netlink
@@ -108,73 +106,3 @@ void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
 	ms_range_give_slots(space, mr);
 }
 
-/*
- * The vCPU hold (Documentation/design.rst, "Holding the vCPUs").
- *
- * A vCPU runs guest code only after vcpu_enter_guest() has set IN_GUEST_MODE
- * and then found no request pending; a pending request makes it cancel the
- * entry and go round KVM's run loop again, which is preemptible and returns
- * to userspace on a signal. MS_REQ_HOLD is a request bit no KVM code
- * consumes, so while it is set on a vCPU that vCPU cannot enter the guest,
- * whichever thread runs it. Setting it through kvm_make_all_cpus_request()
- * with KVM_REQUEST_WAIT kicks the vCPUs in guest mode and waits until they
- * have left it; it never waits for a halted vCPU or a thread in userspace.
- */
-#define MS_REQ_HOLD	(KVM_REQUEST_ARCH_BASE + 55)
-
-/*
- * Hold every vCPU of the space's VM out of guest mode. Locks, in KVM's
- * order: kvm->lock (no vCPU comes online during the hold), then the mutex
- * of each vCPU that is not in KVM_RUN (its thread is in userspace; if it
- * comes back it sleeps on the mutex instead of spinning); the caller takes
- * slots_lock afterwards. Exit handling that began before the hold (a page
- * fault looking up a memslot, say) runs under kvm->srcu: after the SRCU
- * grace period none is left, and none can start until the release.
- */
-int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *h)
-{
-	struct kvm *kvm = space->vm.kvm;
-	struct kvm_vcpu *vcpu;
-	unsigned long i;
-
-	BUILD_BUG_ON((MS_REQ_HOLD & KVM_REQUEST_MASK) >=
-		     BITS_PER_TYPE(vcpu->requests));
-	lockdep_assert_held(&space->lock);
-	mutex_lock(&kvm->lock);
-	h->nr_vcpus = atomic_read(&kvm->online_vcpus);
-	h->in_user = bitmap_zalloc(max(h->nr_vcpus, 1U), GFP_KERNEL);
-	if (!h->in_user) {
-		mutex_unlock(&kvm->lock);
-		return -ENOMEM;
-	}
-	h->start_ns = ktime_get_ns();
-	kvm_for_each_vcpu(i, vcpu, kvm)
-		if (i < h->nr_vcpus && mutex_trylock(&vcpu->mutex))
-			__set_bit(i, h->in_user);
-	kvm_make_all_cpus_request(kvm, MS_REQ_HOLD | KVM_REQUEST_WAIT |
-				  KVM_REQUEST_NO_WAKEUP);
-	synchronize_srcu_expedited(&kvm->srcu);
-	trace_memslot_hold(space->id, h->nr_vcpus,
-			   bitmap_weight(h->in_user, h->nr_vcpus));
-	return 0;
-}
-
-/* Let the vCPUs run again; returns how long they were held, in ns. */
-u64 ms_kvm_release_vcpus(struct ms_space *space, struct ms_vcpu_hold *h)
-{
-	struct kvm *kvm = space->vm.kvm;
-	struct kvm_vcpu *vcpu;
-	unsigned long i;
-	u64 ns;
-
-	kvm_for_each_vcpu(i, vcpu, kvm) {
-		kvm_clear_request(MS_REQ_HOLD, vcpu);
-		if (i < h->nr_vcpus && test_bit(i, h->in_user))
-			mutex_unlock(&vcpu->mutex);
-	}
-	ns = ktime_get_ns() - h->start_ns;
-	mutex_unlock(&kvm->lock);
-	bitmap_free(h->in_user);
-	trace_memslot_release(space->id, h->nr_vcpus, ns);
-	return ns;
-}

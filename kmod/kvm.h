@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every call into KVM goes through kvm.c, so that a kernel without an
- * exported __kvm_set_memory_region (6.14+) only needs another kvm.c.
+ * Every call into KVM goes through kvm.c and kvm-hold.c, so that a kernel
+ * without an exported __kvm_set_memory_region (6.14+) only needs another
+ * kvm.c.
  */
 #ifndef _MEMSLOT_KVM_H
 #define _MEMSLOT_KVM_H
@@ -15,9 +16,11 @@ struct ms_space;
 struct ms_mrange;
 struct ms_slot_state;
 
+struct ms_hold;
+
 /* vCPUs held out of guest mode for a commit; see ms_kvm_hold_vcpus(). */
 struct ms_vcpu_hold {
-	unsigned long *in_user;	/* vCPUs whose mutex the hold took */
+	struct ms_hold *hold;
 	u32 nr_vcpus;		/* online when the hold began */
 	u64 start_ns;
 };

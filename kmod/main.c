@@ -40,6 +40,8 @@ static void __exit memslot_exit(void)
 	debugfs_remove_recursive(ms_debugfs);
 	ms_netlink_uninit();
 	rcu_barrier(); /* pending frees of spaces run module code */
+	/* a vCPU thread that ran the last park work may still be leaving it */
+	synchronize_rcu_tasks();
 }
 
 module_init(memslot_init);

@@ -12,16 +12,19 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(memslot_hold,
-	    TP_PROTO(u32 space, u32 vcpus, u32 in_user),
-	    TP_ARGS(space, vcpus, in_user),
+	    TP_PROTO(u32 space, u32 vcpus, u32 in_user, u32 parked),
+	    TP_ARGS(space, vcpus, in_user, parked),
 	    TP_STRUCT__entry(__field(u32, space)
 			     __field(u32, vcpus)
-			     __field(u32, in_user)),
+			     __field(u32, in_user)
+			     __field(u32, parked)),
 	    TP_fast_assign(__entry->space = space;
 			   __entry->vcpus = vcpus;
-			   __entry->in_user = in_user;),
-	    TP_printk("space=%u vcpus=%u in_user=%u",
-		      __entry->space, __entry->vcpus, __entry->in_user)
+			   __entry->in_user = in_user;
+			   __entry->parked = parked;),
+	    TP_printk("space=%u vcpus=%u in_user=%u parked=%u",
+		      __entry->space, __entry->vcpus, __entry->in_user,
+		      __entry->parked)
 );
 
 TRACE_EVENT(memslot_release,

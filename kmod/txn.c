@@ -439,7 +439,7 @@ static int ms_txn_check_hold(struct ms_txn *t)
 	t->replaces = ms_txn_replaces(t, &op);
 	if (t->replaces && t->hold_mode == MEMSLOT_HOLD_MODE_NEVER) {
 		NL_SET_ERR_MSG_ATTR_FMT(t->extack, t->hold_attr,
-					"hold never: op %u replaces memory in place, vCPUs would see a hole",
+					"op %u: replaces memory in place, vCPUs would see a hole without a hold",
 					op);
 		return -EINVAL;
 	}

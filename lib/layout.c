@@ -13,6 +13,10 @@
 _Static_assert(MEMSLOT_RANGE_DIRTY_LOG == MEMSLOT_RANGE_FLAGS_DIRTY_LOG &&
 	       MEMSLOT_RANGE_READONLY == MEMSLOT_RANGE_FLAGS_READONLY,
 	       "range flags match the uAPI");
+_Static_assert(MEMSLOT_HOLD_AUTO == MEMSLOT_HOLD_MODE_AUTO &&
+	       MEMSLOT_HOLD_ALWAYS == MEMSLOT_HOLD_MODE_ALWAYS &&
+	       MEMSLOT_HOLD_NEVER == MEMSLOT_HOLD_MODE_NEVER,
+	       "hold modes match the uAPI");
 
 int memslot_err_op(const struct memslot *ms)
 {
@@ -93,6 +97,9 @@ struct memslot_txn {
 	unsigned int n_added;
 	uint32_t *added;		/* ids, n_added of them */
 	int done;			/* committed (or tried to) */
+	uint32_t hold;			/* MEMSLOT_HOLD_*, 0: the kernel's default */
+	uint32_t held_vcpus;		/* results of the commit */
+	uint64_t hold_ns, commit_ns;
 };
 
 struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space)
@@ -199,6 +206,15 @@ static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 			if (t->n_added < t->n)
 				t->added[t->n_added++] = mnl_attr_get_u32(attr);
 			break;
+		case MEMSLOT_A_TXN_HELD_VCPUS:
+			t->held_vcpus = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_TXN_HOLD_NS:
+			t->hold_ns = mnl_attr_get_u64(attr);
+			break;
+		case MEMSLOT_A_TXN_COMMIT_NS:
+			t->commit_ns = mnl_attr_get_u64(attr);
+			break;
 		}
 	}
 	return 0;
@@ -240,7 +256,7 @@ int memslot_txn_commit(struct memslot_txn *t)
 	if (!t->added)
 		return -ENOMEM;
 	if (t->n <= MS_OPS_PER_MSG) {
-		ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, t->n);
+		nlh = ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, t->n);
 	} else {
 		ret = ms_txn_stage(t);
 		if (ret)
@@ -248,7 +264,32 @@ int memslot_txn_commit(struct memslot_txn *t)
 		nlh = ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, 0);
 		mnl_attr_put(nlh, MEMSLOT_A_TXN_STAGED, 0, NULL);
 	}
+	if (t->hold)
+		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_HOLD, t->hold);
 	return ms_req_run(t->ms, ms_cb_commit, t);
+}
+
+int memslot_txn_set_hold(struct memslot_txn *t, uint32_t mode)
+{
+	if (mode < MEMSLOT_HOLD_AUTO || mode > MEMSLOT_HOLD_NEVER)
+		return -EINVAL;
+	t->hold = mode;
+	return 0;
+}
+
+uint32_t memslot_txn_held_vcpus(const struct memslot_txn *t)
+{
+	return t->held_vcpus;
+}
+
+uint64_t memslot_txn_hold_ns(const struct memslot_txn *t)
+{
+	return t->hold_ns;
+}
+
+uint64_t memslot_txn_commit_ns(const struct memslot_txn *t)
+{
+	return t->commit_ns;
 }
 
 uint64_t memslot_txn_generation(const struct memslot_txn *t)

@@ -65,6 +65,27 @@ uint32_t memslot_space_owner_pid(const struct memslot_space *s);
 uint64_t memslot_space_generation(const struct memslot_space *s);
 
 /*
+ * Counters of a space since it was created (libmemslot 2): commits and
+ * their ops, commits that failed in KVM and were rolled back, commits that
+ * held the vCPUs out of guest mode, and how long commits and holds took,
+ * in nanoseconds. 0 for an unknown @stat.
+ */
+enum memslot_stat {
+	MEMSLOT_STAT_COMMITS = 1,
+	MEMSLOT_STAT_OPS,
+	MEMSLOT_STAT_FAILED,
+	MEMSLOT_STAT_HOLDS,
+	MEMSLOT_STAT_COMMIT_NS_LAST,
+	MEMSLOT_STAT_COMMIT_NS_MAX,
+	MEMSLOT_STAT_COMMIT_NS_TOTAL,
+	MEMSLOT_STAT_HOLD_NS_LAST,
+	MEMSLOT_STAT_HOLD_NS_MAX,
+	MEMSLOT_STAT_HOLD_NS_TOTAL,
+};
+uint64_t memslot_space_stat(const struct memslot_space *s,
+			    enum memslot_stat stat);
+
+/*
  * Bind a space to the caller's KVM VM (@vm_fd from KVM_CREATE_VM): the
  * module may use memslots [slot_base, slot_base + slot_count) of address
  * space @as_id, each at most @max_slot_size bytes (0: no limit).
@@ -102,6 +123,22 @@ uint32_t memslot_txn_added_id(const struct memslot_txn *t, unsigned int n);
 void memslot_txn_free(struct memslot_txn *t);
 /* Drop a builder without committing it (nothing was sent). */
 void memslot_txn_abort(struct memslot_txn *t);
+
+/*
+ * When the commit holds the VM's vCPUs out of guest mode (libmemslot 2).
+ * AUTO (the kernel's default): when the transaction replaces memory in
+ * place (an added range overlaps a removed one, or read-only toggles).
+ * ALWAYS: for any change. NEVER: not at all; the kernel refuses it for a
+ * transaction that replaces memory in place. -EINVAL for another value.
+ */
+#define MEMSLOT_HOLD_AUTO	1u
+#define MEMSLOT_HOLD_ALWAYS	2u
+#define MEMSLOT_HOLD_NEVER	3u
+int memslot_txn_set_hold(struct memslot_txn *t, uint32_t mode);
+/* After a successful commit: vCPUs held (0: no hold), hold and commit ns. */
+uint32_t memslot_txn_held_vcpus(const struct memslot_txn *t);
+uint64_t memslot_txn_hold_ns(const struct memslot_txn *t);
+uint64_t memslot_txn_commit_ns(const struct memslot_txn *t);
 
 /* Call @cb for every backing of @space, by id. */
 struct memslot_backing;

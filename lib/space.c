@@ -11,6 +11,7 @@ struct memslot_space {
 	uint32_t owner_pid;
 	uint64_t generation;
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
+	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_STAT_* */
 };
 
 static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
@@ -25,6 +26,7 @@ static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_AS_ID] = "MEMSLOT_A_SPACE_AS_ID",
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = "MEMSLOT_A_SPACE_MAX_SLOT_SIZE",
 	[MEMSLOT_A_SPACE_VM_BOUND] = "MEMSLOT_A_SPACE_VM_BOUND",
+	[MEMSLOT_A_SPACE_STATS] = "MEMSLOT_A_SPACE_STATS",
 };
 
 /* The name of the attribute the kernel pointed at, or NULL. */
@@ -35,6 +37,21 @@ const char *memslot_err_attr_name(const struct memslot *ms)
 	if (t <= 0 || t > MEMSLOT_A_SPACE_MAX)
 		return NULL;
 	return ms_space_attr_names[t]; /* NULL for an unnamed type */
+}
+
+_Static_assert((int)MEMSLOT_STAT_COMMITS == (int)MEMSLOT_A_STATS_COMMITS &&
+	       (int)MEMSLOT_STAT_HOLD_NS_TOTAL == (int)MEMSLOT_A_STATS_HOLD_NS_TOTAL &&
+	       (int)MEMSLOT_STAT_HOLD_NS_TOTAL == MEMSLOT_A_STATS_MAX - 1,
+	       "stats match the uAPI (MAX - 1: the pad attribute)");
+
+static void ms_stats_parse(const struct nlattr *nest, uint64_t *stats)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+		if (mnl_attr_get_type(a) <= MEMSLOT_A_STATS_MAX &&
+		    mnl_attr_get_payload_len(a) == sizeof(uint64_t))
+			stats[mnl_attr_get_type(a)] = mnl_attr_get_u64(a);
 }
 
 static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
@@ -56,6 +73,9 @@ static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
 			break;
 		case MEMSLOT_A_SPACE_GENERATION:
 			s->generation = mnl_attr_get_u64(attr);
+			break;
+		case MEMSLOT_A_SPACE_STATS:
+			ms_stats_parse(attr, s->stats);
 			break;
 		}
 	}
@@ -174,4 +194,12 @@ uint32_t memslot_space_owner_pid(const struct memslot_space *s)
 uint64_t memslot_space_generation(const struct memslot_space *s)
 {
 	return s->generation;
+}
+
+uint64_t memslot_space_stat(const struct memslot_space *s,
+			    enum memslot_stat stat)
+{
+	if ((int)stat < MEMSLOT_STAT_COMMITS || stat > MEMSLOT_STAT_HOLD_NS_TOTAL)
+		return 0;
+	return s->stats[stat];
 }

@@ -243,11 +243,17 @@ uint32_t guest_loop_passes(struct guest *g, int idx)
 
 bool guest_loop_wait(struct guest *g, int idx, uint32_t n, int timeout_s)
 {
-	uint32_t start = guest_loop_passes(g, idx);
+	return guest_loop_reach(g, idx, guest_loop_passes(g, idx) + n,
+				timeout_s);
+}
+
+bool guest_loop_reach(struct guest *g, int idx, uint32_t passes,
+		      int timeout_s)
+{
 	struct timespec t0, t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (guest_loop_passes(g, idx) - start < n) {
+	while ((int32_t)(guest_loop_passes(g, idx) - passes) < 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > timeout_s)
 			return false;

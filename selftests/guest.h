@@ -79,6 +79,9 @@ int guest_loop_start(struct guest *g, int idx, const struct guest_loop *l);
 uint32_t guest_loop_passes(struct guest *g, int idx);
 /* Wait until vCPU @idx completes @n more passes; false after @timeout_s. */
 bool guest_loop_wait(struct guest *g, int idx, uint32_t n, int timeout_s);
+/* Wait until vCPU @idx has completed @passes passes in all. */
+bool guest_loop_reach(struct guest *g, int idx, uint32_t passes,
+		      int timeout_s);
 /* Stop every loop (halted and parked vCPUs too) and join the threads. */
 void guest_loop_stop(struct guest *g);
 

@@ -231,6 +231,87 @@ TEST_F(lib, transactions_small_and_staged)
 	munmap(mem, 1 << 20);
 }
 
+/* Replace the one range of @space by one at the same place: a hold. */
+static int replace(struct memslot *ms, uint32_t space, uint32_t *id,
+		   uint32_t backing, uint32_t hold, struct memslot_txn **tp)
+{
+	struct memslot_txn *t = memslot_txn_begin(ms, space);
+	int err;
+
+	memslot_txn_remove(t, *id);
+	memslot_txn_add(t, 1 << 20, 1 << 16, backing, 0, 0);
+	if (hold)
+		memslot_txn_set_hold(t, hold);
+	err = memslot_txn_commit(t);
+	if (!err)
+		*id = memslot_txn_added_id(t, 0);
+	*tp = t;
+	return err;
+}
+
+/* Hold modes, the hold and commit times of a commit, space statistics. */
+TEST_F(lib, hold_and_stats)
+{
+	struct memslot_space *sp;
+	uint32_t space, backing, id;
+	struct memslot_txn *t;
+	char args[64], want[128], *out;
+	struct guest g;
+	void *mem;
+	int err;
+
+	err = guest_open(&g);
+	if (err == -ENODEV)
+		SKIP(return, "no /dev/kvm");
+	ASSERT_EQ(0, err);
+	mem = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-hold", &space));
+	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 8, 0, 0));
+	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 16, NULL,
+					 &backing));
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(-EINVAL, memslot_txn_set_hold(t, 4));
+	ASSERT_EQ(0, memslot_txn_add(t, 1 << 20, 1 << 16, backing, 0, 0));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(self->ms));
+	EXPECT_EQ(0, memslot_txn_held_vcpus(t)); /* an add: no hold */
+	EXPECT_EQ(0, memslot_txn_hold_ns(t));
+	EXPECT_LT(0, memslot_txn_commit_ns(t));
+	id = memslot_txn_added_id(t, 0);
+	memslot_txn_free(t);
+
+	ASSERT_EQ(0, replace(self->ms, space, &id, backing, 0, &t));
+	EXPECT_EQ(1, memslot_txn_held_vcpus(t));
+	EXPECT_LT(0, memslot_txn_hold_ns(t));
+	EXPECT_LE(memslot_txn_hold_ns(t), memslot_txn_commit_ns(t));
+	memslot_txn_free(t);
+	EXPECT_EQ(-EINVAL, replace(self->ms, space, &id, backing,
+				   MEMSLOT_HOLD_NEVER, &t));
+	EXPECT_EQ(1, memslot_err_op(self->ms)) TH_LOG("%s", memslot_errmsg(self->ms));
+	memslot_txn_free(t);
+
+	ASSERT_EQ(0, memslot_space_get(self->ms, space, &sp));
+	EXPECT_EQ(2, memslot_space_stat(sp, MEMSLOT_STAT_COMMITS));
+	EXPECT_EQ(3, memslot_space_stat(sp, MEMSLOT_STAT_OPS));
+	EXPECT_EQ(1, memslot_space_stat(sp, MEMSLOT_STAT_HOLDS));
+	EXPECT_LT(0, memslot_space_stat(sp, MEMSLOT_STAT_HOLD_NS_MAX));
+	EXPECT_EQ(0, memslot_space_stat(sp, 0));
+	memslot_space_free(sp);
+
+	snprintf(args, sizeof(args), "-s space show %u", space);
+	out = slurp(ctl(args, NULL));
+	EXPECT_NE(NULL, strstr(out, "    commits 2 ops 3 failed 0 holds 1\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "    vcpu hold last ")) TH_LOG("%s", out);
+	snprintf(args, sizeof(args), "-j -s space show %u", space);
+	out = slurp(ctl(args, NULL));
+	snprintf(want, sizeof(want), "\"stats\":{\"commits\":2,\"ops\":3,\"failed\":0,\"holds\":1,");
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	ASSERT_EQ(0, memslot_space_del(self->ms, space));
+	guest_close(&g);
+	munmap(mem, 1 << 16);
+}
+
 /* Start "memslotctl ARGS monitor count 4"; returns once it has joined. */
 static FILE *start_monitor(const char *opts)
 {

@@ -21,6 +21,7 @@
 #include "libmemslot.h"
 
 static int json;
+static int stats;	/* -s: statistics with spaces */
 
 struct cmd_ctx {
 	struct memslot *ms;
@@ -32,12 +33,13 @@ struct cmd_ctx {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: memslotctl [-j] [-b FILE] OBJECT COMMAND\n"
+		"Usage: memslotctl [-j] [-s] [-b FILE] OBJECT COMMAND\n"
 		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
 		"       memslotctl range list SPACE\n"
 		"       memslotctl backing list SPACE\n"
 		"       memslotctl monitor [count N]\n"
-		"Options: -j JSON output, -b FILE run commands from FILE (- = stdin)\n");
+		"Options: -j JSON output, -s statistics (commits, vCPU holds),\n"
+		"         -b FILE run commands from FILE (- = stdin)\n");
 }
 
 static int report(struct memslot *ms, int err, const char *what)
@@ -67,6 +69,43 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* Commit and vCPU hold statistics: counters, then last/max/avg times. */
+static void print_stats(const struct memslot_space *s)
+{
+	uint64_t commits = memslot_space_stat(s, MEMSLOT_STAT_COMMITS);
+	uint64_t failed = memslot_space_stat(s, MEMSLOT_STAT_FAILED);
+	uint64_t holds = memslot_space_stat(s, MEMSLOT_STAT_HOLDS);
+	uint64_t ops = memslot_space_stat(s, MEMSLOT_STAT_OPS);
+	uint64_t c[3] = {
+		memslot_space_stat(s, MEMSLOT_STAT_COMMIT_NS_LAST),
+		memslot_space_stat(s, MEMSLOT_STAT_COMMIT_NS_MAX),
+		memslot_space_stat(s, MEMSLOT_STAT_COMMIT_NS_TOTAL),
+	};
+	uint64_t h[3] = {
+		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_LAST),
+		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_MAX),
+		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_TOTAL),
+	};
+
+	if (json) {
+		printf(",\"stats\":{\"commits\":%" PRIu64 ",\"ops\":%" PRIu64
+		       ",\"failed\":%" PRIu64 ",\"holds\":%" PRIu64
+		       ",\"commit_ns\":{\"last\":%" PRIu64 ",\"max\":%" PRIu64
+		       ",\"total\":%" PRIu64 "},\"hold_ns\":{\"last\":%" PRIu64
+		       ",\"max\":%" PRIu64 ",\"total\":%" PRIu64 "}}",
+		       commits, ops, failed, holds, c[0], c[1], c[2], h[0], h[1],
+		       h[2]);
+		return;
+	}
+	printf("    commits %" PRIu64 " ops %" PRIu64 " failed %" PRIu64
+	       " holds %" PRIu64 "\n", commits, ops, failed, holds);
+	printf("    commit last %" PRIu64 "us max %" PRIu64 "us avg %" PRIu64
+	       "us\n", c[0] / 1000, c[1] / 1000,
+	       c[2] / 1000 / (commits + failed ? commits + failed : 1));
+	printf("    vcpu hold last %" PRIu64 "us max %" PRIu64 "us avg %" PRIu64
+	       "us\n", h[0] / 1000, h[1] / 1000, h[2] / 1000 / (holds ? holds : 1));
+}
+
 static int print_space(const struct memslot_space *s, void *arg)
 {
 	struct cmd_ctx *c = arg;
@@ -75,14 +114,19 @@ static int print_space(const struct memslot_space *s, void *arg)
 		printf("%s{\"id\":%" PRIu32 ",\"name\":", c->first ? "" : ",",
 		       memslot_space_id(s));
 		json_str(memslot_space_name(s));
-		printf(",\"owner_pid\":%" PRIu32 ",\"generation\":%" PRIu64 "}",
+		printf(",\"owner_pid\":%" PRIu32 ",\"generation\":%" PRIu64,
 		       memslot_space_owner_pid(s), memslot_space_generation(s));
+		if (stats)
+			print_stats(s);
+		printf("}");
 	} else {
 		printf("space %" PRIu32, memslot_space_id(s));
 		if (memslot_space_name(s)[0])
 			printf(" name %s", memslot_space_name(s));
 		printf(" owner %" PRIu32 " generation %" PRIu64 "\n",
 		       memslot_space_owner_pid(s), memslot_space_generation(s));
+		if (stats)
+			print_stats(s);
 	}
 	c->first = 0;
 	return 0;
@@ -371,6 +415,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j"))
 			json = 1;
+		else if (!strcmp(argv[i], "-s"))
+			stats = 1;
 		else if (!strcmp(argv[i], "-b") && i + 1 < argc)
 			batch = argv[++i];
 		else if (!strcmp(argv[i], "-h"))

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU-visible atomicity (guarantees 1 and 2), seen by vCPUs running the
+ * loop program of guest.c: they read guest memory all the time and report
+ * every hole (an MMIO exit inside memory that should be there) and every
+ * value that belongs to no layout. Neighbour churn, in-place re-layout
+ * (and the same with plain KVM ioctls, for comparison), halted, exiting
+ * and parked vCPUs, hold modes, statistics, tracepoints, and a VMM killed
+ * in the middle of a stream of commits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "kselftest_harness.h"
+#include "guest.h"
+#include "nlclient.h"
+
+#define KB		1024ULL
+#define BACKING_SIZE	(1024 * KB)
+#define SLOT_BASE	10
+#define PAT_A		0xa5a5a5a5u	/* first word of every page of A */
+#define PAT_B		0x5b5b5b5bu	/* ... and of B */
+#define R_GPA		0x100000ULL	/* the region the vCPUs read */
+#define R_LEN		(256 * KB)
+#define NB_LEN		(64 * KB)	/* its neighbours, on both sides */
+#define RO		MEMSLOT_RANGE_FLAGS_READONLY
+/*
+ * Liveness, not speed: a commit that waited on a halted or parked vCPU
+ * would never end, and one commit under TCG takes about a millisecond.
+ */
+#define COMMIT_BOUND_NS	(5 * 1000000000ULL)
+#define PASS_TIMEOUT_S	30
+
+FIXTURE(atomic) {
+	struct nlc c;
+	struct nlc_result r;
+	struct guest g;
+	uint32_t space, ba, bb;
+	uint32_t *mem_a, *mem_b;
+	uint32_t ids[8];	/* ranges over the region, per layout */
+	int n_ids, layout;
+	uint64_t max_wait_ns;	/* longest commit request, seen from here */
+	unsigned long commits, held;
+};
+
+static uint32_t *pattern_backing(uint32_t pat)
+{
+	uint32_t *m = mmap(NULL, BACKING_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < BACKING_SIZE / 4; i++)
+		m[i] = pat;
+	return m;
+}
+
+FIXTURE_SETUP(atomic)
+{
+	int err = nlc_open(&self->c);
+
+	if (err == -ENOENT)
+		SKIP(return, "memslot family not registered (load memslot.ko)");
+	ASSERT_EQ(0, err);
+	if (access("/dev/kvm", R_OK | W_OK))
+		SKIP(return, "no /dev/kvm");
+	self->mem_a = pattern_backing(PAT_A);
+	self->mem_b = pattern_backing(PAT_B);
+	ASSERT_NE(NULL, self->mem_a);
+	ASSERT_NE(NULL, self->mem_b);
+	ASSERT_EQ(0, nlc_space_new(&self->c, "atomic", &self->r));
+	self->space = self->r.sp[0].id;
+}
+
+FIXTURE_TEARDOWN(atomic)
+{
+	guest_close(&self->g);
+	nlc_close(&self->c);
+	if (self->mem_a)
+		munmap(self->mem_a, BACKING_SIZE);
+	if (self->mem_b)
+		munmap(self->mem_b, BACKING_SIZE);
+}
+
+/* A VM with @n vCPUs, the space bound to it, backings A and B. */
+static int start_vm(FIXTURE_DATA(atomic) *self, int n)
+{
+	int err = guest_open_smp(&self->g, n);
+
+	if (err)
+		return err;
+	err = nlc_space_bind(&self->c, self->space, self->g.vm, SLOT_BASE, 64,
+			     &self->r);
+	if (!err)
+		err = nlc_backing_new(&self->c, self->space, self->mem_a,
+				      BACKING_SIZE, &self->r);
+	self->ba = self->r.backing_id;
+	if (!err)
+		err = nlc_backing_new(&self->c, self->space, self->mem_b,
+				      BACKING_SIZE, &self->r);
+	self->bb = self->r.backing_id;
+	return err;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+/* Commit @ops with @hold; keep the longest wait and count the holds. */
+static int commit(FIXTURE_DATA(atomic) *self, const struct nlc_op *ops, int n,
+		  uint32_t hold)
+{
+	uint64_t t0 = now_ns(), dt;
+	int err;
+
+	err = nlc_txn_hold(&self->c, self->space, ops, n, hold, &self->r);
+	dt = now_ns() - t0;
+	if (dt > self->max_wait_ns)
+		self->max_wait_ns = dt;
+	if (!err) {
+		self->commits++;
+		self->held += self->r.held_vcpus > 0;
+	}
+	return err;
+}
+
+/*
+ * Replace the region's layout in place, in one transaction, cycling
+ * through: one range on A; four ranges on A at the same offsets; one range
+ * on B. Every page reads PAT_A or PAT_B in every layout.
+ */
+static int relayout(FIXTURE_DATA(atomic) *self)
+{
+	struct nlc_op ops[12];
+	int n = 0, i, parts, err;
+	uint32_t backing;
+
+	for (i = 0; i < self->n_ids; i++)
+		ops[n++] = (struct nlc_op)NLC_REMOVE(self->ids[i]);
+	self->layout = (self->layout + 1) % 3;
+	parts = self->layout == 1 ? 4 : 1;
+	backing = self->layout == 2 ? self->bb : self->ba;
+	for (i = 0; i < parts; i++)
+		ops[n++] = (struct nlc_op)NLC_ADD(R_GPA + i * (R_LEN / parts),
+						  R_LEN / parts, backing,
+						  i * (R_LEN / parts), 0);
+	err = commit(self, ops, n, 0);
+	if (err || self->r.n_added != parts)
+		return err ?: -EPROTO;
+	for (i = 0; i < parts; i++)
+		self->ids[i] = self->r.added[i].id;
+	self->n_ids = parts;
+	return 0;
+}
+
+static void start_loop(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(atomic) *self, int idx, uint32_t mode,
+		       int park_fd)
+{
+	struct guest_loop l = {
+		.base = R_GPA, .len = R_LEN, .a = PAT_A, .b = PAT_B,
+		.mode = mode, .park_fd = park_fd,
+	};
+
+	ASSERT_EQ(0, guest_loop_start(&self->g, idx, &l));
+}
+
+/* Sum of a counter over the vCPUs, after guest_loop_stop(). */
+#define SUM(self, field) ({						\
+	unsigned long __s = 0;						\
+	for (int __i = 0; __i < (self)->g.nr_vcpus; __i++)		\
+		__s += (self)->g.vcpus[__i].field;			\
+	__s; })
+
+static void expect_clean(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(atomic) *self)
+{
+	EXPECT_EQ(0, SUM(self, holes));
+	EXPECT_EQ(0, SUM(self, bad)) TH_LOG("last bad value 0x%x", self->g.vcpus[0].last_bad);
+	EXPECT_EQ(0, SUM(self, errors)) TH_LOG("last exit %u", self->g.vcpus[0].last_exit);
+}
+
+/*
+ * Thousands of commits add and remove ranges right next to the region on
+ * both sides, while a vCPU reads it: the region is never unmapped, and no
+ * hold is needed (auto mode holds nothing here).
+ */
+TEST_F_TIMEOUT(atomic, neighbour_churn, 240)
+{
+	struct nlc_op add[2] = {
+		NLC_ADD(R_GPA - NB_LEN, NB_LEN, 0, 0, 0),
+		NLC_ADD(R_GPA + R_LEN, NB_LEN, 0, NB_LEN, 0),
+	};
+	struct nlc_op del[2];
+	int i;
+
+	ASSERT_EQ(0, start_vm(self, 1));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	add[0].backing_id = add[1].backing_id = self->bb;
+	start_loop(_metadata, self, 0, 0, -1);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	for (i = 0; i < 2000; i++) {
+		if (i % 2 == 0) {
+			ASSERT_EQ(0, commit(self, add, 2, 0)) TH_LOG("%s", self->r.msg);
+			del[0] = (struct nlc_op)NLC_REMOVE(self->r.added[0].id);
+			del[1] = (struct nlc_op)NLC_REMOVE(self->r.added[1].id);
+		} else {
+			ASSERT_EQ(0, commit(self, del, 2, 0)) TH_LOG("%s", self->r.msg);
+		}
+		if (i % 50 == 0)
+			ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	}
+	guest_loop_stop(&self->g);
+	TH_LOG("2000 neighbour commits, %u passes of the vCPU, %lu holes",
+	       guest_loop_passes(&self->g, 0), SUM(self, holes));
+	EXPECT_EQ(0, self->held);
+	expect_clean(_metadata, self);
+}
+
+/* The same re-layouts with plain KVM ioctls: delete the slot, create it. */
+static unsigned long plain_relayout_holes(struct __test_metadata *_metadata,
+					  FIXTURE_DATA(atomic) *self, int n)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = 1, .guest_phys_addr = R_GPA, .memory_size = R_LEN,
+		.userspace_addr = (uintptr_t)self->mem_a,
+	};
+	struct guest_loop l = {
+		.base = R_GPA, .len = R_LEN, .a = PAT_A, .b = PAT_B,
+		.park_fd = -1,
+	};
+	struct guest g;
+	unsigned long holes;
+	int i;
+
+	if (guest_open(&g) || ioctl(g.vm, KVM_SET_USER_MEMORY_REGION, &m) ||
+	    guest_loop_start(&g, 0, &l) || !guest_loop_wait(&g, 0, 1, PASS_TIMEOUT_S)) {
+		guest_close(&g);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		m.memory_size = 0;
+		EXPECT_EQ(0, ioctl(g.vm, KVM_SET_USER_MEMORY_REGION, &m));
+		m.memory_size = R_LEN;
+		m.userspace_addr = (uintptr_t)(i % 2 ? self->mem_a : self->mem_b);
+		EXPECT_EQ(0, ioctl(g.vm, KVM_SET_USER_MEMORY_REGION, &m));
+		EXPECT_TRUE(guest_loop_wait(&g, 0, 1, PASS_TIMEOUT_S));
+	}
+	guest_loop_stop(&g);
+	holes = g.vcpus[0].holes;
+	EXPECT_EQ(0, g.vcpus[0].errors);
+	guest_close(&g);
+	return holes;
+}
+
+/*
+ * A vCPU reads a region that commits replace in place (one range -> four
+ * -> one on another backing -> ...): no hole, and every read is the value
+ * of the layout before or after. Plain ioctls, same loop, do show holes.
+ */
+TEST_F_TIMEOUT(atomic, inplace_relayout, 240)
+{
+	unsigned long plain;
+	int i;
+
+	ASSERT_EQ(0, start_vm(self, 1));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	start_loop(_metadata, self, 0, 0, -1);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	self->held = 0;
+	for (i = 0; i < 300; i++) {
+		ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+		ASSERT_EQ(1, self->r.held_vcpus);
+		ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	}
+	guest_loop_stop(&self->g);
+	plain = plain_relayout_holes(_metadata, self, 300);
+	TH_LOG("300 in-place re-layouts under a reading vCPU: memslot %lu holes, plain ioctls %lu holes",
+	       SUM(self, holes), plain);
+	EXPECT_EQ(300, self->held);
+	expect_clean(_metadata, self);
+	/* the detector works: without the hold the same loop sees holes */
+	EXPECT_LT(0, plain);
+}
+
+/* Check the space's statistics against what this side saw. */
+static void expect_stats(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(atomic) *self)
+{
+	uint64_t *st;
+
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	st = self->r.sp[0].stats;
+	EXPECT_EQ(self->commits, st[MEMSLOT_A_STATS_COMMITS]);
+	EXPECT_EQ(self->held, st[MEMSLOT_A_STATS_HOLDS]);
+	EXPECT_LT(0, st[MEMSLOT_A_STATS_HOLD_NS_MAX]);
+	EXPECT_LE(st[MEMSLOT_A_STATS_HOLD_NS_MAX], st[MEMSLOT_A_STATS_COMMIT_NS_MAX]);
+	EXPECT_LE(st[MEMSLOT_A_STATS_HOLD_NS_TOTAL], st[MEMSLOT_A_STATS_COMMIT_NS_TOTAL]);
+	EXPECT_GT(COMMIT_BOUND_NS, st[MEMSLOT_A_STATS_COMMIT_NS_MAX]);
+	TH_LOG("%lu commits, %lu held: hold max %llu us avg %llu us, commit max %llu us; longest request %llu us",
+	       self->commits, self->held,
+	       (unsigned long long)st[MEMSLOT_A_STATS_HOLD_NS_MAX] / 1000,
+	       (unsigned long long)(st[MEMSLOT_A_STATS_HOLD_NS_TOTAL] /
+				    (self->held ?: 1) / 1000),
+	       (unsigned long long)st[MEMSLOT_A_STATS_COMMIT_NS_MAX] / 1000,
+	       (unsigned long long)self->max_wait_ns / 1000);
+}
+
+/*
+ * Two vCPUs: one halted in HLT (interrupts off: it never wakes), one
+ * returning to userspace after every pass. Every commit holds both and
+ * none waits for the halted one.
+ */
+TEST_F_TIMEOUT(atomic, two_vcpus_halted_and_exiting, 240)
+{
+	int i;
+
+	ASSERT_EQ(0, start_vm(self, 2));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	start_loop(_metadata, self, 0, GUEST_LOOP_EXIT, -1);
+	start_loop(_metadata, self, 1, GUEST_LOOP_HALT, -1);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+		ASSERT_EQ(2, self->r.held_vcpus);
+		ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	}
+	guest_loop_stop(&self->g);
+	expect_clean(_metadata, self);
+	EXPECT_EQ(0, guest_loop_passes(&self->g, 1)); /* it stayed halted */
+	EXPECT_GT(COMMIT_BOUND_NS, self->max_wait_ns);
+	expect_stats(_metadata, self);
+}
+
+/*
+ * Four vCPUs: one reading in the guest, one halted, one exiting after
+ * every pass, and one whose thread stays blocked in userspace (on a pipe)
+ * during all the commits: the commits do not wait for it, and when it is
+ * let go it runs on the final layout without a hole.
+ */
+TEST_F_TIMEOUT(atomic, four_vcpus_one_parked_in_userspace, 240)
+{
+	int park[2], i;
+
+	ASSERT_EQ(0, pipe(park));
+	ASSERT_EQ(0, start_vm(self, 4));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	start_loop(_metadata, self, 0, 0, -1);
+	start_loop(_metadata, self, 1, GUEST_LOOP_HALT, -1);
+	start_loop(_metadata, self, 2, GUEST_LOOP_EXIT, -1);
+	start_loop(_metadata, self, 3, GUEST_LOOP_EXIT, park[0]);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	ASSERT_TRUE(guest_loop_reach(&self->g, 3, 1, PASS_TIMEOUT_S));
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+		ASSERT_EQ(4, self->r.held_vcpus);
+		ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	}
+	EXPECT_EQ(1, guest_loop_passes(&self->g, 3)); /* parked all along */
+	ASSERT_EQ(1, write(park[1], "x", 1));
+	EXPECT_TRUE(guest_loop_wait(&self->g, 3, 3, PASS_TIMEOUT_S));
+	EXPECT_TRUE(guest_loop_wait(&self->g, 2, 3, PASS_TIMEOUT_S));
+	guest_loop_stop(&self->g);
+	expect_clean(_metadata, self);
+	EXPECT_GT(COMMIT_BOUND_NS, self->max_wait_ns);
+	expect_stats(_metadata, self);
+	close(park[0]);
+	close(park[1]);
+}
+
+/* auto holds only in-place replacement; always holds; never is refused. */
+TEST_F(atomic, hold_modes)
+{
+	struct nlc_op nb = NLC_ADD(R_GPA + R_LEN, NB_LEN, 0, 0, 0);
+	struct nlc_op del, ro, ops[2];
+	uint64_t gen;
+
+	ASSERT_EQ(0, start_vm(self, 2));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(0, self->r.held_vcpus); /* adds only */
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(2, self->r.held_vcpus); /* four ranges -> one, in place */
+	nb.backing_id = self->bb;
+	ASSERT_EQ(0, commit(self, &nb, 1, MEMSLOT_HOLD_MODE_ALWAYS));
+	EXPECT_EQ(2, self->r.held_vcpus);
+	del = (struct nlc_op)NLC_REMOVE(self->r.added[0].id);
+	ASSERT_EQ(0, commit(self, &del, 1, MEMSLOT_HOLD_MODE_AUTO));
+	EXPECT_EQ(0, self->r.held_vcpus);
+	EXPECT_EQ(0, self->r.hold_ns);
+	EXPECT_LT(0, self->r.commit_ns);
+
+	/* never: refused for an in-place replacement, nothing changes */
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	gen = self->r.sp[0].generation;
+	ASSERT_EQ(1, self->n_ids);
+	ops[0] = (struct nlc_op)NLC_REMOVE(self->ids[0]);
+	ops[1] = (struct nlc_op)NLC_ADD(R_GPA, R_LEN, self->bb, 0, 0);
+	EXPECT_EQ(-EINVAL, commit(self, ops, 2, MEMSLOT_HOLD_MODE_NEVER));
+	EXPECT_STREQ("op 1: replaces memory in place, vCPUs would see a hole without a hold",
+		     self->r.msg);
+	EXPECT_EQ(MEMSLOT_A_TXN_HOLD, self->r.bad_attr);
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	EXPECT_EQ(gen, self->r.sp[0].generation);
+
+	/* toggling read-only re-creates the slot: auto holds */
+	ro = (struct nlc_op)NLC_SET_FLAGS(self->ids[0], RO);
+	ASSERT_EQ(0, commit(self, &ro, 1, 0)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(2, self->r.held_vcpus);
+	EXPECT_LT(0, self->r.hold_ns);
+	EXPECT_LE(self->r.hold_ns, self->r.commit_ns);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (int)strlen(s) ? 0 : -EIO;
+}
+
+#define TRACING "/sys/kernel/tracing"
+
+/* The tracepoints report holds and commits with the reply's figures. */
+TEST_F(atomic, tracepoints)
+{
+	char buf[8192], want[64];
+	int fd, n;
+
+	if (access(TRACING "/trace", R_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(TRACING "/events/memslot", R_OK))
+		SKIP(return, "no tracefs with events/memslot");
+	ASSERT_EQ(0, start_vm(self, 2));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg); /* 4 ranges */
+	ASSERT_EQ(0, write_file(TRACING "/trace", ""));
+	ASSERT_EQ(0, write_file(TRACING "/events/memslot/enable", "1"));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, write_file(TRACING "/events/memslot/enable", "0"));
+	fd = open(TRACING "/trace", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	buf[n] = 0;
+	snprintf(want, sizeof(want), "memslot_hold: space=%u vcpus=2", self->space);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+	snprintf(want, sizeof(want), "memslot_release: space=%u vcpus=2 hold_ns=%llu",
+		 self->space, (unsigned long long)self->r.hold_ns);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+	snprintf(want, sizeof(want), "memslot_commit: space=%u generation=%llu ops=5",
+		 self->space, (unsigned long long)self->r.generation);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+	snprintf(want, sizeof(want), "held=2 hold_ns=%llu commit_ns=%llu err=0",
+		 (unsigned long long)self->r.hold_ns,
+		 (unsigned long long)self->r.commit_ns);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+}
+
+/* The VMM side of the kill test: commit for ever, one byte per commit. */
+static void vmm_stream(FIXTURE_DATA(atomic) *self, int out)
+{
+	if (start_vm(self, 2) || relayout(self))
+		exit(1);
+	{
+		struct guest_loop l = {
+			.base = R_GPA, .len = R_LEN, .a = PAT_A, .b = PAT_B,
+			.park_fd = -1,
+		};
+
+		guest_loop_start(&self->g, 0, &l);
+		l.mode = GUEST_LOOP_HALT;
+		guest_loop_start(&self->g, 1, &l);
+	}
+	while (!relayout(self))
+		if (write(out, "c", 1) != 1)
+			break;
+	exit(1);
+}
+
+static long module_refcnt(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/memslot/refcnt", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = 0;
+	close(fd);
+	return buf[0] ? atol(buf) : -1;
+}
+
+/* Whether KVM still has a VM of @pid (its debugfs directory "pid-fd"). */
+static bool kvm_has_vm_of(pid_t pid)
+{
+	char pat[64];
+	glob_t gl;
+	bool found;
+
+	snprintf(pat, sizeof(pat), "/sys/kernel/debug/kvm/%d-*", pid);
+	found = glob(pat, 0, NULL, &gl) == 0;
+	globfree(&gl);
+	return found;
+}
+
+/*
+ * The VMM is killed with SIGKILL in the middle of a stream of commits
+ * (vCPUs running and halted): its space, slots and VM go, the module's
+ * reference count is back, and the module keeps working.
+ */
+TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
+{
+	long refcnt = module_refcnt();
+	int pipefd[2], status, i;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		nlc_close(&self->c); /* the child's own socket and space */
+		if (nlc_open(&self->c) ||
+		    nlc_space_new(&self->c, "doomed", &self->r))
+			exit(1);
+		self->space = self->r.sp[0].id;
+		vmm_stream(self, pipefd[1]);
+	}
+	close(pipefd[1]);
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	close(pipefd[0]);
+
+	ASSERT_EQ(0, nlc_space_dump(&self->c, &self->r));
+	for (i = 0; i < self->r.n; i++)
+		EXPECT_NE(pid, self->r.sp[i].owner_pid);
+	/* the last thread's exit closed the socket: teardown is done */
+	EXPECT_FALSE(kvm_has_vm_of(pid));
+	EXPECT_EQ(refcnt, module_refcnt());
+
+	/* still usable: a new VM, a commit that holds */
+	ASSERT_EQ(0, start_vm(self, 1));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(1, self->r.held_vcpus);
+}
+
+TEST_HARNESS_MAIN
