@@ -103,6 +103,7 @@ install: all
 	$(MAKE) -C $(call kdir,$(firstword $(KVERS))) M=$(B)/kmod-$(firstword $(KVERS)) modules_install
 	$(MAKE) -C lib install
 	install -D -m 755 tools/memslotctl $(DESTDIR)$(or $(PREFIX),/usr/local)/sbin/memslotctl
+	install -D -m 755 tools/memslot-demo $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/memslot-demo
 
 clean:
 	rm -rf $(filter-out $(KSRC) $(KSRC61),$(wildcard $(B)/*))
