@@ -32,6 +32,20 @@
 #define memslot_compat_nr_as_ids(kvm) ((void)(kvm), KVM_ADDRESS_SPACE_NUM)
 #endif
 
+/*
+ * iommu_map() takes a gfp_t from 6.3. No macro tells, so this one shim
+ * tests the version.
+ */
+#include <linux/iommu.h>
+#include <linux/version.h>
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define memslot_compat_iommu_map(d, iova, pa, size, prot) \
+	iommu_map(d, iova, pa, size, prot, GFP_KERNEL_ACCOUNT)
+#else
+#define memslot_compat_iommu_map(d, iova, pa, size, prot) \
+	iommu_map(d, iova, pa, size, prot)
+#endif
+
 #ifndef NL_SET_ERR_MSG_FMT
 
 /*

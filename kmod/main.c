@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <net/genetlink.h>
 
+#include "dma.h"
 #include "netlink.h"
 #include "txn.h"
 
@@ -28,17 +29,24 @@ static void __init ms_debugfs_init(void)
 
 static int __init memslot_init(void)
 {
-	int err = ms_netlink_init();
+	int err = ms_dma_init();
 
-	if (!err)
-		ms_debugfs_init();
-	return err;
+	if (err)
+		return err;
+	err = ms_netlink_init();
+	if (err) {
+		ms_dma_exit();
+		return err;
+	}
+	ms_debugfs_init();
+	return 0;
 }
 
 static void __exit memslot_exit(void)
 {
 	debugfs_remove_recursive(ms_debugfs);
 	ms_netlink_uninit();
+	ms_dma_exit();
 	rcu_barrier(); /* pending frees of spaces run module code */
 	/* a vCPU thread that ran the last park work may still be leaving it */
 	synchronize_rcu_tasks();

@@ -18,7 +18,7 @@ const struct nla_policy memslot_op_nl_policy[MEMSLOT_A_OP_PAD + 1] = {
 	[MEMSLOT_A_OP_SIZE] = { .type = NLA_U64, },
 	[MEMSLOT_A_OP_BACKING_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_OP_OFFSET] = { .type = NLA_U64, },
-	[MEMSLOT_A_OP_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
+	[MEMSLOT_A_OP_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x7),
 };
 
 /* MEMSLOT_CMD_SPACE_NEW - do */

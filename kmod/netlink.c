@@ -82,6 +82,16 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 		  offsetof(struct ms_stats, hold_ns_max) },
 		{ MEMSLOT_A_STATS_HOLD_NS_TOTAL,
 		  offsetof(struct ms_stats, hold_ns_total) },
+		{ MEMSLOT_A_STATS_PINNED_PAGES,
+		  offsetof(struct ms_stats, pinned_pages) },
+		{ MEMSLOT_A_STATS_PINS_TAKEN,
+		  offsetof(struct ms_stats, pins_taken) },
+		{ MEMSLOT_A_STATS_PINS_DROPPED,
+		  offsetof(struct ms_stats, pins_dropped) },
+		{ MEMSLOT_A_STATS_LAST_PINS_TAKEN,
+		  offsetof(struct ms_stats, last_pins_taken) },
+		{ MEMSLOT_A_STATS_LAST_PINS_DROPPED,
+		  offsetof(struct ms_stats, last_pins_dropped) },
 	};
 	struct nlattr *nest = nla_nest_start(skb, MEMSLOT_A_SPACE_STATS);
 	size_t i;
@@ -102,6 +112,7 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 {
 	struct ms_binding vm;
 	struct ms_stats stats;
+	bool dma_bound;
 	u64 generation;
 	void *hdr;
 
@@ -112,6 +123,7 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	generation = space->generation;
 	vm = space->vm; /* the reference stays the space's: only read below */
 	stats = space->stats;
+	dma_bound = space->dma;
 	mutex_unlock(&space->lock);
 	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
 	    (space->name[0] &&
@@ -120,7 +132,8 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			pid_vnr(space->owner.tgid)) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_GENERATION, generation,
 			      MEMSLOT_A_SPACE_PAD) ||
-	    ms_fill_binding(skb, &vm) || ms_fill_stats(skb, &stats)) {
+	    ms_fill_binding(skb, &vm) || ms_fill_stats(skb, &stats) ||
+	    (dma_bound && nla_put_flag(skb, MEMSLOT_A_SPACE_DMA_BOUND))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

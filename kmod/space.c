@@ -22,7 +22,9 @@
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 
+#include "dma.h"
 #include "kvm.h"
+#include "pin.h"
 #include "range.h"
 #include "space.h"
 #include "txn.h"
@@ -130,6 +132,7 @@ static void ms_space_clear(struct ms_space *space)
 	if (space->vm.kvm)
 		ms_kvm_lock(space); /* one hold for all the ranges */
 	xa_for_each(&space->ranges, id, mr) {
+		ms_dma_release_range(space, mr);
 		ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);
 		xa_erase(&space->ranges, id);
@@ -137,10 +140,13 @@ static void ms_space_clear(struct ms_space *space)
 	}
 	if (space->vm.kvm)
 		ms_kvm_unlock(space);
+	ms_dma_unbind_space(space);
 	xa_for_each(&space->backings, id, backing) {
 		xa_erase(&space->backings, id);
+		ms_pins_free(backing);
 		kfree(backing);
 	}
+	ms_pin_release_mm(space);
 	mutex_unlock(&space->lock);
 }
 

@@ -11,7 +11,10 @@
 #include "layout.h"
 
 struct kvm;
+struct ms_dma;
+struct ms_pins;
 struct ms_staged;
+struct mm_struct;
 struct net;
 struct pid;
 
@@ -33,6 +36,7 @@ struct ms_backing {
 	u64 size;
 	unsigned int users;	/* ranges mapping it, committed or prepared */
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
+	struct ms_pins *pins;	/* DMA pins of its pages, or NULL; pin.c */
 };
 
 /* Where a range is in the transaction being prepared, if any. */
@@ -55,6 +59,9 @@ struct ms_mrange {
 	enum ms_range_state state;
 	u32 op;			/* index of the op behind @state */
 	u32 new_flags;		/* MS_RANGE_CHANGING: the flags to set */
+	bool pinned;		/* MEMSLOT_RANGE_FLAGS_DMA: pages pinned */
+	bool dma_mapped;	/* mapped in the bound container's domain */
+	bool dma_early;		/* removed: unmapped before the commit point */
 };
 
 /* What a space's commits cost; the stats attribute set of the spec. */
@@ -62,6 +69,8 @@ struct ms_stats {
 	u64 commits, ops, failed, holds;
 	u64 commit_ns_last, commit_ns_max, commit_ns_total;
 	u64 hold_ns_last, hold_ns_max, hold_ns_total;
+	u64 pinned_pages, pins_taken, pins_dropped;
+	u64 last_pins_taken, last_pins_dropped;
 };
 
 /*
@@ -94,6 +103,8 @@ struct ms_space {
 	struct xarray backings;		/* ms_backing by id */
 	struct ms_staged *staged;	/* open staged transaction, or NULL */
 	struct ms_stats stats;
+	struct ms_dma *dma;		/* bound VFIO container, or NULL */
+	struct mm_struct *pin_mm;	/* charged for pins; counted (mmgrab) */
 };
 
 struct ms_space *ms_space_create(const struct ms_owner *owner,

@@ -16,7 +16,9 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
+#include "dma.h"
 #include "kvm.h"
+#include "pin.h"
 #include "netlink-gen.h"
 #include "trace.h"
 #include "txn.h"
@@ -251,6 +253,38 @@ static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
 		       mr->r.gpa, mr->r.size, c->id, c->r.gpa, c->r.size);
 }
 
+/* Pin the pages of a DMA range being added, within the owner's limit. */
+static int ms_prep_dma(struct ms_txn *t, u32 i, struct ms_mrange *mr)
+{
+	struct ms_space *sp = t->space;
+	u64 need, limit, have;
+	int err;
+
+	if (!(mr->flags & MEMSLOT_RANGE_FLAGS_DMA))
+		return 0;
+	if (!sp->dma) {
+		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_FLAGS],
+		       "dma: no VFIO container is bound to space %u", sp->id);
+		return -ENOTCONN;
+	}
+	need = ms_pins_needed(mr->backing, mr->offset, mr->r.size);
+	if (ms_pin_check_limit(sp, need, &limit)) {
+		have = atomic64_read(&current->mm->pinned_vm);
+		op_err(t, i, NULL,
+		       "pinning %llu pages exceeds RLIMIT_MEMLOCK by %llu pages",
+		       need, have + need - limit);
+		return -ENOMEM;
+	}
+	err = ms_pin(sp, mr->backing, mr->offset, mr->r.size);
+	if (err) {
+		op_err(t, i, NULL, "cannot pin 0x%llx+0x%llx of backing %u: %d",
+		       mr->offset, mr->r.size, mr->backing->id, err);
+		return err;
+	}
+	mr->pinned = true;
+	return 0;
+}
+
 static int ms_prep_add(struct ms_txn *t, u32 i)
 {
 	struct ms_space *sp = t->space;
@@ -291,8 +325,13 @@ static int ms_prep_add(struct ms_txn *t, u32 i)
 	mr->state = MS_RANGE_ADDING;
 	mr->op = i;
 	op->mr = mr;
+	err = ms_prep_dma(t, i, mr);
+	if (err)
+		goto err_erase;
 	return 0;
 
+err_erase:
+	xa_erase(&sp->ranges, mr->id);
 err_unlink:
 	ms_layout_remove(&sp->layout, &mr->r);
 err_give_slots:
@@ -363,6 +402,11 @@ static int ms_prep_set_flags(struct ms_txn *t, u32 i)
 		       mr->flags);
 		return -EINVAL;
 	}
+	if ((nla_get_u32(attr) ^ mr->flags) & MEMSLOT_RANGE_FLAGS_DMA) {
+		op_err(t, i, attr, "set-flags cannot change dma: remove and add range %u",
+		       mr->id);
+		return -EOPNOTSUPP;
+	}
 	mr->new_flags = nla_get_u32(attr);
 	mr->state = MS_RANGE_CHANGING;
 	mr->op = i;
@@ -380,6 +424,9 @@ static void ms_txn_unprepare(struct ms_txn *t)
 
 		switch (mr->state) {
 		case MS_RANGE_ADDING:
+			if (mr->pinned)
+				ms_unpin(sp, mr->backing, mr->offset,
+					 mr->r.size);
 			xa_erase(&sp->ranges, mr->id);
 			ms_layout_remove(&sp->layout, &mr->r);
 			ms_range_give_slots(sp, mr);
@@ -458,6 +505,8 @@ int ms_txn_prepare(struct ms_txn *t)
 	int err = 0;
 
 	lockdep_assert_held(&t->space->lock);
+	t->space->stats.last_pins_taken = 0;
+	t->space->stats.last_pins_dropped = 0;
 	if (!t->space->vm.kvm) {
 		NL_SET_ERR_MSG_FMT(t->extack, "space %u is not bound to a VM",
 				   t->space->id);
@@ -554,15 +603,88 @@ static int ms_txn_plan(struct ms_txn *t)
 	return 0;
 }
 
-static int ms_run_step(struct ms_txn *t, u32 k)
+/* debugfs fail_step: fail the k-th step (DMA maps, then KVM steps). */
+static int ms_fail_point(struct ms_txn *t)
 {
 	u32 fail = READ_ONCE(ms_fail_step);
 
-	if (fail && fail == k + 1) {
+	if (fail && fail == ++t->points) {
 		WRITE_ONCE(ms_fail_step, 0);
 		return -ENOMEM;
 	}
-	return ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].new);
+	return 0;
+}
+
+static int ms_run_step(struct ms_txn *t, u32 k)
+{
+	return ms_fail_point(t) ?:
+	       ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].new);
+}
+
+/* Does an added DMA range reuse IOVAs of the removed range @mr? */
+static bool ms_dma_reused(struct ms_space *sp, struct ms_mrange *mr)
+{
+	u64 end = mr->r.gpa + mr->r.size;
+	struct ms_range *r = ms_layout_first_overlap(&sp->layout, mr->r.gpa,
+						     mr->r.size);
+	struct ms_mrange *m;
+
+	for (; r && r->gpa < end; r = ms_layout_next(r)) {
+		m = container_of(r, struct ms_mrange, r);
+		if (m->state == MS_RANGE_ADDING && m->pinned)
+			return true;
+	}
+	return false;
+}
+
+/* Undo ms_txn_dma_map(): unmap the added, map again the removed. */
+static void ms_txn_dma_unmap(struct ms_txn *t)
+{
+	struct ms_mrange *mr;
+	u32 i;
+
+	for (i = 0; i < t->n_ops; i++) {
+		mr = t->ops[i].mr;
+		if (mr->state == MS_RANGE_ADDING)
+			ms_dma_unmap(t->space, mr);
+		if (mr->state == MS_RANGE_REMOVING && mr->dma_early)
+			WARN_ON_ONCE(ms_dma_map(t->space, mr));
+		mr->dma_early = false;
+	}
+}
+
+/*
+ * The DMA side, before the commit point: removed DMA ranges whose IOVAs
+ * an added one takes are unmapped (a replacement in place), then added DMA
+ * ranges are mapped. Removed ranges that are not replaced stay mapped
+ * until ms_txn_finish(). All or nothing.
+ */
+static int ms_txn_dma_map(struct ms_txn *t)
+{
+	struct ms_mrange *mr;
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < t->n_ops; i++) {
+		mr = t->ops[i].mr;
+		if (mr->state == MS_RANGE_REMOVING && mr->dma_mapped &&
+		    ms_dma_reused(t->space, mr)) {
+			ms_dma_unmap(t->space, mr);
+			mr->dma_early = true;
+		}
+	}
+	for (i = 0; i < t->n_ops && !err; i++) {
+		mr = t->ops[i].mr;
+		if (mr->state != MS_RANGE_ADDING || !mr->pinned)
+			continue;
+		err = ms_fail_point(t) ?: ms_dma_map(t->space, mr);
+		if (err)
+			op_err(t, i, NULL, "IOMMU map error %d at 0x%llx+0x%llx",
+			       err, mr->r.gpa, mr->r.size);
+	}
+	if (err)
+		ms_txn_dma_unmap(t);
+	return err;
 }
 
 /* Run the steps under slots_lock; on failure undo those taken. */
@@ -634,11 +756,14 @@ int ms_txn_commit(struct ms_txn *t)
 	if (err)
 		goto err_unprepare;
 	start = ktime_get_ns();
+	err = ms_txn_dma_map(t);
+	if (err)
+		goto err_unprepare;
 	held = ms_txn_holds(t);
 	if (held) {
 		err = ms_kvm_hold_vcpus(t->space, &hold);
 		if (err)
-			goto err_unprepare;
+			goto err_dma_unmap;
 	}
 	err = ms_txn_run_steps(t);
 	if (held) {
@@ -649,6 +774,8 @@ int ms_txn_commit(struct ms_txn *t)
 	ms_txn_account(t, held, err);
 	if (!err)
 		return 0;
+err_dma_unmap:
+	ms_txn_dma_unmap(t);
 err_unprepare:
 	ms_txn_unprepare(t);
 	return err;
@@ -669,6 +796,7 @@ void ms_txn_finish(struct ms_txn *t)
 		struct ms_mrange *mr = t->ops[i].mr;
 
 		if (mr->state == MS_RANGE_REMOVING) {
+			ms_dma_release_range(sp, mr);
 			xa_erase(&sp->ranges, mr->id);
 			ms_range_free(sp, mr);
 			continue;

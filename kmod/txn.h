@@ -48,6 +48,7 @@ struct ms_txn {
 	u32 hold_mode;			/* MEMSLOT_HOLD_MODE_* */
 	const struct nlattr *hold_attr;	/* where the request set it, or NULL */
 	bool replaces;			/* replaces memory in place */
+	u32 points;			/* steps reached, for fail_step */
 	u32 held_vcpus;			/* result: vCPUs held, 0 if no hold */
 	u64 hold_ns, commit_ns;		/* result */
 };

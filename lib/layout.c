@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/ioctl.h>
+#include <linux/memslot_vfio.h>
+
 #include "internal.h"
 
 /* Ops a message carries; more are staged. */
 #define MS_OPS_PER_MSG	256
 
 _Static_assert(MEMSLOT_RANGE_DIRTY_LOG == MEMSLOT_RANGE_FLAGS_DIRTY_LOG &&
-	       MEMSLOT_RANGE_READONLY == MEMSLOT_RANGE_FLAGS_READONLY,
+	       MEMSLOT_RANGE_READONLY == MEMSLOT_RANGE_FLAGS_READONLY &&
+	       MEMSLOT_RANGE_DMA == MEMSLOT_RANGE_FLAGS_DMA,
 	       "range flags match the uAPI");
 _Static_assert(MEMSLOT_HOLD_AUTO == MEMSLOT_HOLD_MODE_AUTO &&
 	       MEMSLOT_HOLD_ALWAYS == MEMSLOT_HOLD_MODE_ALWAYS &&
@@ -434,3 +438,16 @@ uint32_t memslot_range_backing(const struct memslot_range *r) { return r->backin
 uint64_t memslot_range_offset(const struct memslot_range *r) { return r->offset; }
 uint32_t memslot_range_flags(const struct memslot_range *r) { return r->flags; }
 uint32_t memslot_range_slots(const struct memslot_range *r) { return r->slots; }
+
+int memslot_vfio_bind(struct memslot *ms, uint32_t space, int container_fd)
+{
+	struct memslot_vfio_bind b = {
+		.argsz = sizeof(b), .space_id = space,
+	};
+
+	if (ioctl(container_fd, MEMSLOT_VFIO_BIND, &b))
+		return ms_set_err(ms, -errno,
+				  "VFIO container fd %d: bind to space %u: %s",
+				  container_fd, space, strerror(errno));
+	return 0;
+}

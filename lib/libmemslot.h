@@ -81,6 +81,12 @@ enum memslot_stat {
 	MEMSLOT_STAT_HOLD_NS_LAST,
 	MEMSLOT_STAT_HOLD_NS_MAX,
 	MEMSLOT_STAT_HOLD_NS_TOTAL,
+	/* DMA: pages pinned now; pinned and unpinned in all, and last commit */
+	MEMSLOT_STAT_PINNED_PAGES,
+	MEMSLOT_STAT_PINS_TAKEN,
+	MEMSLOT_STAT_PINS_DROPPED,
+	MEMSLOT_STAT_LAST_PINS_TAKEN,
+	MEMSLOT_STAT_LAST_PINS_DROPPED,
 };
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat);
@@ -102,6 +108,16 @@ int memslot_backing_del(struct memslot *ms, uint32_t space, uint32_t id);
 /* Range flags, as MEMSLOT_RANGE_FLAGS_* of <linux/memslot.h>. */
 #define MEMSLOT_RANGE_DIRTY_LOG	1u
 #define MEMSLOT_RANGE_READONLY	2u
+/* Also map for DMA at IOVA = GPA (a VFIO container must be bound). */
+#define MEMSLOT_RANGE_DMA	4u
+
+/*
+ * Bind @container_fd, a VFIO container set to the memslot IOMMU backend
+ * (VFIO_SET_IOMMU with MEMSLOT_VFIO_IOMMU of <linux/memslot_vfio.h>), to
+ * @space of the calling process (libmemslot 2). From then on its DMA
+ * mappings are the space's ranges flagged MEMSLOT_RANGE_DMA.
+ */
+int memslot_vfio_bind(struct memslot *ms, uint32_t space, int container_fd);
 
 /*
  * Transactions. Build with begin/add/remove/set_flags, then commit: the

@@ -41,7 +41,8 @@ const char *memslot_err_attr_name(const struct memslot *ms)
 
 _Static_assert((int)MEMSLOT_STAT_COMMITS == (int)MEMSLOT_A_STATS_COMMITS &&
 	       (int)MEMSLOT_STAT_HOLD_NS_TOTAL == (int)MEMSLOT_A_STATS_HOLD_NS_TOTAL &&
-	       (int)MEMSLOT_STAT_HOLD_NS_TOTAL == MEMSLOT_A_STATS_MAX - 1,
+	       (int)MEMSLOT_STAT_PINNED_PAGES == (int)MEMSLOT_A_STATS_PINNED_PAGES &&
+	       (int)MEMSLOT_STAT_LAST_PINS_DROPPED == MEMSLOT_A_STATS_MAX - 1,
 	       "stats match the uAPI (MAX - 1: the pad attribute)");
 
 static void ms_stats_parse(const struct nlattr *nest, uint64_t *stats)
@@ -199,7 +200,8 @@ uint64_t memslot_space_generation(const struct memslot_space *s)
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat)
 {
-	if ((int)stat < MEMSLOT_STAT_COMMITS || stat > MEMSLOT_STAT_HOLD_NS_TOTAL)
+	if ((int)stat < MEMSLOT_STAT_COMMITS ||
+	    stat > MEMSLOT_STAT_LAST_PINS_DROPPED)
 		return 0;
 	return s->stats[stat];
 }

@@ -18,10 +18,16 @@
  * @MEMSLOT_RANGE_FLAGS_DIRTY_LOG: Log guest writes (KVM_MEM_LOG_DIRTY_PAGES).
  * @MEMSLOT_RANGE_FLAGS_READONLY: Guest writes exit to the VMM as MMIO
  *   (KVM_MEM_READONLY).
+ * @MEMSLOT_RANGE_FLAGS_DMA: Also map the range for DMA, at IOVA = GPA, in the
+ *   IOMMU domain of the VFIO container bound to the space
+ *   (linux/memslot_vfio.h), its backing pages pinned (shared with other DMA
+ *   ranges on the same pages, charged once to the owner). Read-only ranges are
+ *   mapped for device reads only. Cannot be changed by set-flags.
  */
 enum memslot_range_flags {
 	MEMSLOT_RANGE_FLAGS_DIRTY_LOG = 1,
 	MEMSLOT_RANGE_FLAGS_READONLY = 2,
+	MEMSLOT_RANGE_FLAGS_DMA = 4,
 };
 
 /**
@@ -69,6 +75,7 @@ enum {
 	MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
 	MEMSLOT_A_SPACE_VM_BOUND,
 	MEMSLOT_A_SPACE_STATS,
+	MEMSLOT_A_SPACE_DMA_BOUND,
 
 	__MEMSLOT_A_SPACE_MAX,
 	MEMSLOT_A_SPACE_MAX = (__MEMSLOT_A_SPACE_MAX - 1)
@@ -85,6 +92,11 @@ enum {
 	MEMSLOT_A_STATS_HOLD_NS_LAST,
 	MEMSLOT_A_STATS_HOLD_NS_MAX,
 	MEMSLOT_A_STATS_HOLD_NS_TOTAL,
+	MEMSLOT_A_STATS_PINNED_PAGES,
+	MEMSLOT_A_STATS_PINS_TAKEN,
+	MEMSLOT_A_STATS_PINS_DROPPED,
+	MEMSLOT_A_STATS_LAST_PINS_TAKEN,
+	MEMSLOT_A_STATS_LAST_PINS_DROPPED,
 	MEMSLOT_A_STATS_PAD,
 
 	__MEMSLOT_A_STATS_MAX,

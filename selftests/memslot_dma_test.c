@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DMA through the memslot VFIO IOMMU backend, with QEMU's edu device
+ * (guarantees 1, 3, 4 and 5 for the IOMMU): round trips through ranges a
+ * transaction maps, DMAR faults once they are removed, shared pins for
+ * aliases (statistics and the owner's VmPin agree), RLIMIT_MEMLOCK,
+ * failure at every step of a mixed transaction, neighbour churn under
+ * running DMA, and the owner killed mid-stream.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/memslot_vfio.h>
+
+#include "kselftest_harness.h"
+#include "edu.h"
+#include "guest.h"
+#include "nlclient.h"
+
+#define KB		1024ULL
+#define MEM_SIZE	(2048 * KB)
+#define K_GPA		0x100000ULL	/* the kept range */
+#define K_LEN		(64 * KB)
+#define PAGES(len)	((len) / 4096)
+#define DMA		MEMSLOT_RANGE_FLAGS_DMA
+#define FAULT		"DMAR: [DMA"
+#define FAIL_STEP	"/sys/kernel/debug/memslot/fail_step"
+
+FIXTURE(dma) {
+	struct nlc c;
+	struct nlc_result r;
+	struct guest g;
+	struct edu e;
+	uint32_t space, backing;
+	uint8_t *mem;
+};
+
+FIXTURE_SETUP(dma)
+{
+	int err = nlc_open(&self->c);
+
+	self->e.group = self->e.container = self->e.device = -1;
+	if (err == -ENOENT)
+		SKIP(return, "memslot family not registered (load memslot.ko)");
+	err = edu_open(&self->e, MEMSLOT_VFIO_IOMMU);
+	if (err == -ENODEV)
+		SKIP(return, "no edu device behind an IOMMU (-device intel-iommu -device edu)");
+	ASSERT_EQ(0, err);
+	err = guest_open(&self->g);
+	if (err == -ENODEV)
+		SKIP(return, "no /dev/kvm");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, nlc_space_new(&self->c, "dma", &self->r));
+	self->space = self->r.sp[0].id;
+	ASSERT_EQ(0, nlc_space_bind(&self->c, self->space, self->g.vm, 10, 64,
+				    &self->r));
+	ASSERT_EQ(0, edu_bind(&self->e, self->space));
+	self->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+	memset(self->mem, 0x11, MEM_SIZE);
+	ASSERT_EQ(0, nlc_backing_new(&self->c, self->space, self->mem,
+				     MEM_SIZE, &self->r));
+	self->backing = self->r.backing_id;
+}
+
+FIXTURE_TEARDOWN(dma)
+{
+	edu_close(&self->e);
+	nlc_close(&self->c);
+	guest_close(&self->g);
+	if (self->mem && self->mem != MAP_FAILED)
+		munmap(self->mem, MEM_SIZE);
+}
+
+static uint32_t add(FIXTURE_DATA(dma) *self, uint64_t gpa, uint64_t size,
+		    uint64_t off, uint32_t flags)
+{
+	struct nlc_op op = NLC_ADD(gpa, size, self->backing, off, flags);
+
+	if (nlc_txn(&self->c, self->space, &op, 1, &self->r))
+		return 0;
+	return self->r.added[0].id;
+}
+
+static int del(FIXTURE_DATA(dma) *self, uint32_t id)
+{
+	struct nlc_op op = NLC_REMOVE(id);
+
+	return nlc_txn(&self->c, self->space, &op, 1, &self->r);
+}
+
+/*
+ * Through the range at @gpa (backing offset @off): RAM -> edu from one
+ * page, edu -> RAM into the next; true if the bytes arrived.
+ */
+static bool round_trip(struct edu *e, uint8_t *mem, uint64_t gpa,
+		       uint64_t off, uint8_t seed)
+{
+	uint8_t *src = mem + off, *dst = mem + off + 4096;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		src[i] = seed + i * 7;
+	memset(dst, 0, 256);
+	if (edu_from_ram(e, gpa, 256) || edu_to_ram(e, gpa + 4096, 256))
+		return false;
+	return !memcmp(src, dst, 256);
+}
+
+static uint64_t stat(FIXTURE_DATA(dma) *self, int which)
+{
+	struct nlc_result *r = malloc(sizeof(*r));
+	uint64_t v = ~0ULL;
+
+	if (r && !nlc_space_get(&self->c, self->space, r))
+		v = r->sp[0].stats[which];
+	free(r);
+	return v;
+}
+
+/* VmPin of this process, in kB. */
+static long vm_pin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmPin:", 6))
+			kb = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+TEST_F(dma, round_trip_then_fault_after_remove)
+{
+	uint32_t id;
+	int log;
+
+	id = add(self, K_GPA, K_LEN, 0, DMA);
+	ASSERT_NE(0, id) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(K_LEN / KB, vm_pin_kb());
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 1));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA + 8192, 8192, 2));
+
+	ASSERT_EQ(0, del(self, id));
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, vm_pin_kb());
+	log = edu_log_mark();
+	edu_log_expect("DMAR: \\[DMA");
+	memset(self->mem + 4096, 0, 256);
+	EXPECT_EQ(0, edu_to_ram(&self->e, K_GPA + 4096, 256));
+	EXPECT_LE(1, edu_log_faults(log, FAULT, 1, 10));
+	edu_log_expect_end();
+	EXPECT_EQ(0, self->mem[4096 + 1]); /* the device did not reach RAM */
+	close(log);
+}
+
+TEST_F(dma, aliases_pin_once)
+{
+	uint32_t a, b;
+	int log;
+
+	a = add(self, K_GPA, K_LEN, 0, DMA);
+	b = add(self, 2 * K_GPA, K_LEN, 0, DMA);
+	ASSERT_NE(0, a);
+	ASSERT_NE(0, b) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_LAST_PINS_TAKEN)); /* b: none */
+	EXPECT_EQ(K_LEN / KB, vm_pin_kb());
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 3));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, 2 * K_GPA, 0, 4));
+
+	ASSERT_EQ(0, del(self, a));
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_LAST_PINS_DROPPED));
+	EXPECT_EQ(K_LEN / KB, vm_pin_kb());
+	EXPECT_TRUE(round_trip(&self->e, self->mem, 2 * K_GPA, 0, 5));
+	log = edu_log_mark();
+	edu_log_expect("DMAR: \\[DMA");
+	EXPECT_EQ(0, edu_from_ram(&self->e, K_GPA, 256));
+	EXPECT_LE(1, edu_log_faults(log, FAULT, 1, 10));
+	edu_log_expect_end();
+	close(log);
+	ASSERT_EQ(0, del(self, b));
+	EXPECT_EQ(0, vm_pin_kb());
+}
+
+/* Drop CAP_IPC_LOCK from the effective set, so RLIMIT_MEMLOCK applies. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+TEST_F(dma, memlock_limit_refuses_and_changes_nothing)
+{
+	struct rlimit rl = { 64 * KB, 64 * KB };	/* 16 pages */
+	struct nlc_op ops[2] = {
+		NLC_ADD(K_GPA, 32 * KB, 0, 0, DMA),
+		NLC_ADD(2 * K_GPA, 128 * KB, 0, 256 * KB, DMA),
+	};
+	uint64_t gen;
+
+	ops[0].backing_id = ops[1].backing_id = self->backing;
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
+	ASSERT_EQ(0, drop_ipc_lock());
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	gen = self->r.sp[0].generation;
+	EXPECT_EQ(-ENOMEM, nlc_txn(&self->c, self->space, ops, 2, &self->r));
+	EXPECT_STREQ("op 1: pinning 32 pages exceeds RLIMIT_MEMLOCK by 24 pages",
+		     self->r.msg);
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, vm_pin_kb());
+	ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+	EXPECT_EQ(0, self->r.n_ranges);
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	EXPECT_EQ(gen, self->r.sp[0].generation);
+	/* within the limit it works */
+	EXPECT_NE(0, add(self, K_GPA, 64 * KB, 0, DMA)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(64, vm_pin_kb());
+}
+
+static int write_fail_step(int k)
+{
+	char buf[16];
+	int fd = open(FAIL_STEP, O_WRONLY), n;
+
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d", k);
+	n = write(fd, buf, n) == n ? 0 : -errno;
+	close(fd);
+	return n;
+}
+
+/*
+ * A transaction that removes DMA range Z, adds DMA range X over other
+ * pages and non-DMA range Y: steps are X's IOMMU map, then the KVM steps.
+ * Failed at each step, pins, mappings and ranges are as before.
+ */
+TEST_F(dma, failure_at_every_step_changes_nothing)
+{
+	uint32_t z = add(self, K_GPA, K_LEN, 0, DMA);
+	struct nlc_op ops[3] = {
+		NLC_REMOVE(z),
+		NLC_ADD(2 * K_GPA, K_LEN, 0, 512 * KB, DMA),
+		NLC_ADD(3 * K_GPA, K_LEN, 0, 0, 0),
+	};
+	int k, log;
+
+	ASSERT_NE(0, z);
+	if (access(FAIL_STEP, W_OK))
+		SKIP(return, "no %s", FAIL_STEP);
+	ops[1].backing_id = ops[2].backing_id = self->backing;
+	log = edu_log_mark();
+	for (k = 1; k <= 4; k++) {
+		ASSERT_EQ(0, write_fail_step(k));
+		EXPECT_EQ(-ENOMEM, nlc_txn(&self->c, self->space, ops, 3, &self->r));
+		EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES)) TH_LOG("step %d", k);
+		EXPECT_EQ(K_LEN / KB, vm_pin_kb());
+		EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, k)) TH_LOG("step %d", k);
+		ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+		EXPECT_EQ(1, self->r.n_ranges);
+	}
+	EXPECT_EQ(0, edu_log_faults(log, FAULT, 1, 0));
+	close(log);
+	ASSERT_EQ(0, nlc_txn(&self->c, self->space, ops, 3, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, 2 * K_GPA, 512 * KB, 9));
+}
+
+struct dma_loop {
+	struct edu *e;
+	uint8_t *mem;
+	volatile bool stop;
+	volatile unsigned long trips;
+	unsigned long bad;
+};
+
+/* Wait until the DMA thread completes another round trip. */
+static bool dma_progress(struct dma_loop *l)
+{
+	unsigned long start = l->trips;
+	time_t t0 = time(NULL);
+
+	while (l->trips == start && time(NULL) - t0 < 30)
+		sched_yield();
+	return l->trips != start;
+}
+
+/* Round trips through the kept range until told to stop. */
+static void *dma_thread(void *arg)
+{
+	struct dma_loop *l = arg;
+
+	while (!l->stop) {
+		if (!round_trip(l->e, l->mem, K_GPA, 0, l->trips))
+			l->bad++;
+		l->trips++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
+{
+	struct dma_loop l = { .e = &self->e, .mem = self->mem };
+	struct nlc_op add2[2] = {
+		NLC_ADD(K_GPA - K_LEN, K_LEN, 0, K_LEN, DMA),
+		NLC_ADD(K_GPA + K_LEN, K_LEN, 0, 2 * K_LEN, DMA),
+	};
+	struct nlc_op del2[2];
+	uint64_t taken, dropped;
+	pthread_t thr;
+	int i, log;
+
+	ASSERT_NE(0, add(self, K_GPA, K_LEN, 0, DMA));
+	add2[0].backing_id = add2[1].backing_id = self->backing;
+	taken = stat(self, MEMSLOT_A_STATS_PINS_TAKEN);
+	dropped = stat(self, MEMSLOT_A_STATS_PINS_DROPPED);
+	log = edu_log_mark();
+	ASSERT_EQ(0, pthread_create(&thr, NULL, dma_thread, &l));
+	for (i = 0; i < 1000; i++) {
+		if (i % 2 == 0) {
+			ASSERT_EQ(0, nlc_txn(&self->c, self->space, add2, 2, &self->r)) TH_LOG("%s", self->r.msg);
+			del2[0] = (struct nlc_op)NLC_REMOVE(self->r.added[0].id);
+			del2[1] = (struct nlc_op)NLC_REMOVE(self->r.added[1].id);
+		} else {
+			ASSERT_EQ(0, nlc_txn(&self->c, self->space, del2, 2, &self->r));
+		}
+		if (i % 10 == 0) /* the device works all along */
+			ASSERT_TRUE(dma_progress(&l));
+	}
+	l.stop = true;
+	pthread_join(thr, NULL);
+	TH_LOG("1000 neighbour commits, %lu DMA round trips through the kept range, %lu wrong",
+	       l.trips, l.bad);
+	EXPECT_LT(0, l.trips);
+	EXPECT_EQ(0, l.bad);
+	EXPECT_EQ(0, edu_log_faults(log, FAULT, 1, 0));
+	/* exactly the neighbours' pages: the kept range was never re-pinned */
+	EXPECT_EQ(taken + 500 * 2 * PAGES(K_LEN),
+		  stat(self, MEMSLOT_A_STATS_PINS_TAKEN));
+	EXPECT_EQ(dropped + 500 * 2 * PAGES(K_LEN),
+		  stat(self, MEMSLOT_A_STATS_PINS_DROPPED));
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	close(log);
+}
+
+/*
+ * FOLL_PIN pages acquired minus released, host-wide (/proc/vmstat), with
+ * the per-CPU deltas folded in first (vm.stat_refresh).
+ */
+static long foll_pins(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	char name[64];
+	long v, acq = -1, rel = -1;
+	FILE *f;
+
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		acq = rel = -2;
+	if (fd >= 0)
+		close(fd);
+	f = fopen("/proc/vmstat", "r");
+
+	while (f && fscanf(f, "%63s %ld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	if (f)
+		fclose(f);
+	return acq - rel;
+}
+
+/* The owner: DMA ranges pinned, then a stream of commits. */
+static void owner_stream(FIXTURE_DATA(dma) *self, int out)
+{
+	struct nlc_op op;
+	uint32_t id;
+
+	if (nlc_open(&self->c) || edu_open(&self->e, MEMSLOT_VFIO_IOMMU) ||
+	    guest_open(&self->g) ||
+	    nlc_space_new(&self->c, "doomed", &self->r))
+		exit(1);
+	self->space = self->r.sp[0].id;
+	if (nlc_space_bind(&self->c, self->space, self->g.vm, 10, 64, &self->r) ||
+	    edu_bind(&self->e, self->space) ||
+	    nlc_backing_new(&self->c, self->space, self->mem, MEM_SIZE, &self->r))
+		exit(1);
+	self->backing = self->r.backing_id;
+	if (!add(self, K_GPA, 512 * KB, 0, DMA))
+		exit(1);
+	for (;;) {
+		id = add(self, 4 * K_GPA, 256 * KB, 1024 * KB, DMA);
+		op = (struct nlc_op)NLC_REMOVE(id);
+		if (!id || nlc_txn(&self->c, self->space, &op, 1, &self->r) ||
+		    write(out, "c", 1) != 1)
+			exit(1);
+	}
+}
+
+TEST_F_TIMEOUT(dma, owner_killed_mid_stream, 120)
+{
+	long pins = foll_pins();
+	int pipefd[2], status, i, log;
+	struct edu fresh;
+	pid_t pid;
+	char c;
+
+	edu_close(&self->e); /* the group is the child's now */
+	nlc_close(&self->c);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		owner_stream(self, pipefd[1]);
+	}
+	close(pipefd[1]);
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(pipefd[0]);
+	EXPECT_EQ(pins, foll_pins()); /* every pin of the child is released */
+
+	/* the device, in a new container with nothing mapped, faults */
+	ASSERT_EQ(0, edu_open(&fresh, MEMSLOT_VFIO_IOMMU));
+	log = edu_log_mark();
+	edu_log_expect("DMAR: \\[DMA");
+	EXPECT_EQ(0, edu_to_ram(&fresh, K_GPA, 256));
+	EXPECT_LE(1, edu_log_faults(log, FAULT, 1, 10));
+	edu_log_expect_end();
+	close(log);
+	edu_close(&fresh);
+	ASSERT_EQ(0, nlc_open(&self->c));
+}
+
+TEST_HARNESS_MAIN
