@@ -27,6 +27,7 @@
 #include "kselftest_harness.h"
 #include "edu.h"
 #include "guest.h"
+#include "libmemslot.h"
 #include "nlclient.h"
 
 #define KB		1024ULL
@@ -457,6 +458,74 @@ TEST_F_TIMEOUT(dma, owner_killed_mid_stream, 120)
 	close(log);
 	edu_close(&fresh);
 	ASSERT_EQ(0, nlc_open(&self->c));
+}
+
+static char *ctl_out(const char *args)
+{
+	static char buf[4096];
+	char cmd[256];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%smemslotctl %s 2>&1",
+		 access("./memslotctl", X_OK) ? "" : "./", args);
+	f = popen(cmd, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	buf[n] = 0;
+	if (f)
+		pclose(f);
+	return buf;
+}
+
+/* The same through libmemslot, and what memslotctl shows of it. */
+TEST(library_and_memslotctl)
+{
+	uint32_t space, backing;
+	struct memslot_space *sp;
+	struct memslot_txn *t;
+	struct memslot *ms;
+	char args[64];
+	struct guest g;
+	struct edu e;
+	uint8_t *mem;
+	int err;
+
+	err = edu_open(&e, MEMSLOT_VFIO_IOMMU);
+	if (err == -ENODEV || memslot_open(&ms))
+		SKIP(return, "no edu device or no memslot family");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, guest_open(&g));
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, memslot_space_new(ms, "dma-lib", &space));
+	ASSERT_EQ(0, memslot_space_bind(ms, space, g.vm, 10, 8, 0, 0));
+	EXPECT_EQ(-EBADF, memslot_vfio_bind(ms, space, -1));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(ms), "VFIO container fd -1"));
+	ASSERT_EQ(0, memslot_vfio_bind(ms, space, e.container)) TH_LOG("%s", memslot_errmsg(ms));
+	EXPECT_EQ(-EBUSY, memslot_vfio_bind(ms, space, e.container));
+	ASSERT_EQ(0, memslot_backing_new(ms, space, mem, MEM_SIZE, "ram", &backing));
+	t = memslot_txn_begin(ms, space);
+	ASSERT_EQ(0, memslot_txn_add(t, K_GPA, K_LEN, backing, 0, MEMSLOT_RANGE_DMA));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(ms));
+	EXPECT_NE(0, memslot_txn_added_id(t, 0));
+	memslot_txn_free(t);
+	EXPECT_TRUE(round_trip(&e, mem, K_GPA, 0, 42));
+	ASSERT_EQ(0, memslot_space_get(ms, space, &sp));
+	EXPECT_EQ(PAGES(K_LEN), memslot_space_stat(sp, MEMSLOT_STAT_PINNED_PAGES));
+	EXPECT_EQ(PAGES(K_LEN), memslot_space_stat(sp, MEMSLOT_STAT_LAST_PINS_TAKEN));
+	memslot_space_free(sp);
+
+	snprintf(args, sizeof(args), "range list %u", space);
+	EXPECT_NE(NULL, strstr(ctl_out(args), " dma slots 1\n"));
+	snprintf(args, sizeof(args), "-s space show %u", space);
+	EXPECT_NE(NULL, strstr(ctl_out(args), "    dma pinned 16 pages, pins taken 16 dropped 0 (last commit 16/0)\n")) TH_LOG("%s", ctl_out(args));
+	snprintf(args, sizeof(args), "-j range list %u", space);
+	EXPECT_NE(NULL, strstr(ctl_out(args), "\"dma\":true"));
+	memslot_close(ms); /* the space goes, and its pins */
+	EXPECT_EQ(0, vm_pin_kb());
+	edu_close(&e);
+	guest_close(&g);
 }
 
 TEST_HARNESS_MAIN

@@ -137,7 +137,7 @@ static void check_ctl_ranges(struct __test_metadata *_metadata, uint32_t space,
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%.300s", out);
 	snprintf(args, sizeof(args), "-j range list %u", space);
 	out = slurp(ctl(args, NULL));
-	snprintf(want, sizeof(want), "{\"id\":%u,\"gpa\":%llu,\"size\":4096,\"backing\":%u,\"offset\":0,\"readonly\":false,\"dirty_log\":false,\"slots\":1}]",
+	snprintf(want, sizeof(want), "{\"id\":%u,\"gpa\":%llu,\"size\":4096,\"backing\":%u,\"offset\":0,\"readonly\":false,\"dirty_log\":false,\"dma\":false,\"slots\":1}]",
 		 last, (64ULL << 20) + 299 * 8192, backing);
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%.300s", out);
 }

@@ -351,9 +351,13 @@ TEST_F(txn, bad_input_is_rejected_and_changes_nothing)
 	REJECT(-EINVAL, msg, NLC_SET_FLAGS(keep, RO), NLC_REMOVE(keep));
 	REJECT(-EINVAL, "already has flags", NLC_SET_FLAGS(keep, 0));
 	/* unknown flag bits: refused by the op policy, inside the op */
-	REJECT(-EINVAL, "", NLC_ADD(1 * MB, 4 * KB, self->backing, 0, 4));
-	TH_LOG("flags 4: %s", self->r.msg);
+	REJECT(-EINVAL, "", NLC_ADD(1 * MB, 4 * KB, self->backing, 0, 8));
+	TH_LOG("flags 8: %s", self->r.msg);
 	EXPECT_NE(0, self->r.msg[0]);
+	EXPECT_EQ(MEMSLOT_A_OP_FLAGS, self->r.bad_attr);
+	/* dma without a VFIO container bound */
+	REJECT(-ENOTCONN, "op 0: dma: no VFIO container is bound to space",
+	       NLC_ADD(1 * MB, 4 * KB, self->backing, 0, MEMSLOT_RANGE_FLAGS_DMA));
 	EXPECT_EQ(MEMSLOT_A_OP_FLAGS, self->r.bad_attr);
 	/* a valid op before the bad one is undone too */
 	REJECT(-ENOENT, "op 2: no backing 99",

@@ -76,6 +76,13 @@ static void print_stats(const struct memslot_space *s)
 	uint64_t failed = memslot_space_stat(s, MEMSLOT_STAT_FAILED);
 	uint64_t holds = memslot_space_stat(s, MEMSLOT_STAT_HOLDS);
 	uint64_t ops = memslot_space_stat(s, MEMSLOT_STAT_OPS);
+	uint64_t p[5] = {
+		memslot_space_stat(s, MEMSLOT_STAT_PINNED_PAGES),
+		memslot_space_stat(s, MEMSLOT_STAT_PINS_TAKEN),
+		memslot_space_stat(s, MEMSLOT_STAT_PINS_DROPPED),
+		memslot_space_stat(s, MEMSLOT_STAT_LAST_PINS_TAKEN),
+		memslot_space_stat(s, MEMSLOT_STAT_LAST_PINS_DROPPED),
+	};
 	uint64_t c[3] = {
 		memslot_space_stat(s, MEMSLOT_STAT_COMMIT_NS_LAST),
 		memslot_space_stat(s, MEMSLOT_STAT_COMMIT_NS_MAX),
@@ -92,9 +99,13 @@ static void print_stats(const struct memslot_space *s)
 		       ",\"failed\":%" PRIu64 ",\"holds\":%" PRIu64
 		       ",\"commit_ns\":{\"last\":%" PRIu64 ",\"max\":%" PRIu64
 		       ",\"total\":%" PRIu64 "},\"hold_ns\":{\"last\":%" PRIu64
-		       ",\"max\":%" PRIu64 ",\"total\":%" PRIu64 "}}",
+		       ",\"max\":%" PRIu64 ",\"total\":%" PRIu64 "},",
 		       commits, ops, failed, holds, c[0], c[1], c[2], h[0], h[1],
 		       h[2]);
+		printf("\"pinned_pages\":%" PRIu64 ",\"pins_taken\":%" PRIu64
+		       ",\"pins_dropped\":%" PRIu64 ",\"last_pins_taken\":%" PRIu64
+		       ",\"last_pins_dropped\":%" PRIu64 "}",
+		       p[0], p[1], p[2], p[3], p[4]);
 		return;
 	}
 	printf("    commits %" PRIu64 " ops %" PRIu64 " failed %" PRIu64
@@ -104,6 +115,9 @@ static void print_stats(const struct memslot_space *s)
 	       c[2] / 1000 / (commits + failed ? commits + failed : 1));
 	printf("    vcpu hold last %" PRIu64 "us max %" PRIu64 "us avg %" PRIu64
 	       "us\n", h[0] / 1000, h[1] / 1000, h[2] / 1000 / (holds ? holds : 1));
+	printf("    dma pinned %" PRIu64 " pages, pins taken %" PRIu64 " dropped %"
+	       PRIu64 " (last commit %" PRIu64 "/%" PRIu64 ")\n",
+	       p[0], p[1], p[2], p[3], p[4]);
 }
 
 static int print_space(const struct memslot_space *s, void *arg)
@@ -218,21 +232,23 @@ static int print_range(const struct memslot_range *r, void *arg)
 	if (json) {
 		printf("%s{\"id\":%" PRIu32 ",\"gpa\":%" PRIu64 ",\"size\":%" PRIu64
 		       ",\"backing\":%" PRIu32 ",\"offset\":%" PRIu64
-		       ",\"readonly\":%s,\"dirty_log\":%s,\"slots\":%" PRIu32 "}",
+		       ",\"readonly\":%s,\"dirty_log\":%s,\"dma\":%s,\"slots\":%" PRIu32 "}",
 		       c->first ? "" : ",", memslot_range_id(r),
 		       memslot_range_gpa(r), memslot_range_size(r),
 		       memslot_range_backing(r), memslot_range_offset(r),
 		       f & MEMSLOT_RANGE_READONLY ? "true" : "false",
 		       f & MEMSLOT_RANGE_DIRTY_LOG ? "true" : "false",
+		       f & MEMSLOT_RANGE_DMA ? "true" : "false",
 		       memslot_range_slots(r));
 	} else {
 		printf("range %" PRIu32 " gpa 0x%" PRIx64 " size 0x%" PRIx64
-		       " backing %" PRIu32 " offset 0x%" PRIx64 "%s%s slots %" PRIu32 "\n",
+		       " backing %" PRIu32 " offset 0x%" PRIx64 "%s%s%s slots %" PRIu32 "\n",
 		       memslot_range_id(r), memslot_range_gpa(r),
 		       memslot_range_size(r), memslot_range_backing(r),
 		       memslot_range_offset(r),
 		       f & MEMSLOT_RANGE_READONLY ? " readonly" : "",
 		       f & MEMSLOT_RANGE_DIRTY_LOG ? " dirty-log" : "",
+		       f & MEMSLOT_RANGE_DMA ? " dma" : "",
 		       memslot_range_slots(r));
 	}
 	c->first = 0;
