@@ -99,7 +99,9 @@ static long ms_dma_bind(struct ms_dma *dma, u32 id)
 	}
 	mutex_lock(&space->lock);
 	mutex_lock(&ms_dma_bind_lock);
-	if (space->dma || dma->space) {
+	if (!ms_space_live(space)) {
+		err = -ENOENT; /* being destroyed */
+	} else if (space->dma || dma->space) {
 		err = -EBUSY;
 	} else {
 		space->dma = dma;

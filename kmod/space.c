@@ -213,6 +213,16 @@ struct ms_space *ms_space_get_by_id(u32 id)
 	return space;
 }
 
+/*
+ * Is @space still registered? Under its lock, a registered space has not
+ * been cleared (ms_space_destroy() unregisters, then clears under it).
+ */
+bool ms_space_live(struct ms_space *space)
+{
+	lockdep_assert_held(&space->lock);
+	return xa_load(&ms_spaces, space->id) == space;
+}
+
 /* The next live space at or after *@index, referenced; NULL at the end. */
 struct ms_space *ms_space_next(unsigned long *index)
 {

@@ -115,6 +115,7 @@ void ms_space_put(struct ms_space *space);
 struct ms_mrange *ms_space_range(struct ms_space *space, u32 id);
 struct ms_backing *ms_space_backing(struct ms_space *space, u32 id);
 struct ms_space *ms_space_get_by_id(u32 id);
+bool ms_space_live(struct ms_space *space);
 struct ms_space *ms_space_next(unsigned long *index);
 unsigned int ms_space_registry_seq(void);
 bool ms_owner_matches(const struct ms_space *space,

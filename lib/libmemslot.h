@@ -90,6 +90,8 @@ enum memslot_stat {
 };
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat);
+/* 1 if a VFIO container is bound to the space (libmemslot 2). */
+int memslot_space_dma_bound(const struct memslot_space *s);
 
 /*
  * Bind a space to the caller's KVM VM (@vm_fd from KVM_CREATE_VM): the

@@ -12,6 +12,7 @@ struct memslot_space {
 	uint64_t generation;
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_STAT_* */
+	int dma_bound;
 };
 
 static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
@@ -27,6 +28,7 @@ static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = "MEMSLOT_A_SPACE_MAX_SLOT_SIZE",
 	[MEMSLOT_A_SPACE_VM_BOUND] = "MEMSLOT_A_SPACE_VM_BOUND",
 	[MEMSLOT_A_SPACE_STATS] = "MEMSLOT_A_SPACE_STATS",
+	[MEMSLOT_A_SPACE_DMA_BOUND] = "MEMSLOT_A_SPACE_DMA_BOUND",
 };
 
 /* The name of the attribute the kernel pointed at, or NULL. */
@@ -77,6 +79,9 @@ static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
 			break;
 		case MEMSLOT_A_SPACE_STATS:
 			ms_stats_parse(attr, s->stats);
+			break;
+		case MEMSLOT_A_SPACE_DMA_BOUND:
+			s->dma_bound = 1;
 			break;
 		}
 	}
@@ -204,4 +209,9 @@ uint64_t memslot_space_stat(const struct memslot_space *s,
 	    stat > MEMSLOT_STAT_LAST_PINS_DROPPED)
 		return 0;
 	return s->stats[stat];
+}
+
+int memslot_space_dma_bound(const struct memslot_space *s)
+{
+	return s->dma_bound;
 }

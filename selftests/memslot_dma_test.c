@@ -341,7 +341,7 @@ TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 	dropped = stat(self, MEMSLOT_A_STATS_PINS_DROPPED);
 	log = edu_log_mark();
 	ASSERT_EQ(0, pthread_create(&thr, NULL, dma_thread, &l));
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 2000; i++) {
 		if (i % 2 == 0) {
 			ASSERT_EQ(0, nlc_txn(&self->c, self->space, add2, 2, &self->r)) TH_LOG("%s", self->r.msg);
 			del2[0] = (struct nlc_op)NLC_REMOVE(self->r.added[0].id);
@@ -354,18 +354,38 @@ TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 	}
 	l.stop = true;
 	pthread_join(thr, NULL);
-	TH_LOG("1000 neighbour commits, %lu DMA round trips through the kept range, %lu wrong",
+	TH_LOG("2000 neighbour commits, %lu DMA round trips through the kept range, %lu wrong",
 	       l.trips, l.bad);
 	EXPECT_LT(0, l.trips);
 	EXPECT_EQ(0, l.bad);
 	EXPECT_EQ(0, edu_log_faults(log, FAULT, 1, 0));
 	/* exactly the neighbours' pages: the kept range was never re-pinned */
-	EXPECT_EQ(taken + 500 * 2 * PAGES(K_LEN),
+	EXPECT_EQ(taken + 1000 * 2 * PAGES(K_LEN),
 		  stat(self, MEMSLOT_A_STATS_PINS_TAKEN));
-	EXPECT_EQ(dropped + 500 * 2 * PAGES(K_LEN),
+	EXPECT_EQ(dropped + 1000 * 2 * PAGES(K_LEN),
 		  stat(self, MEMSLOT_A_STATS_PINS_DROPPED));
 	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
 	close(log);
+}
+
+/*
+ * The container closed before the space: the space is unbound and its DMA
+ * range unmapped, but still pinned until it is removed; the space works on.
+ */
+TEST_F(dma, container_closed_first)
+{
+	uint32_t id = add(self, K_GPA, K_LEN, 0, DMA);
+
+	ASSERT_NE(0, id);
+	edu_close(&self->e);
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	EXPECT_EQ(PAGES(K_LEN), self->r.sp[0].stats[MEMSLOT_A_STATS_PINNED_PAGES]);
+	EXPECT_EQ(K_LEN / KB, vm_pin_kb());
+	EXPECT_EQ(0, add(self, 2 * K_GPA, K_LEN, 0, DMA));
+	EXPECT_NE(NULL, strstr(self->r.msg, "no VFIO container is bound"));
+	EXPECT_EQ(0, del(self, id));
+	EXPECT_EQ(0, vm_pin_kb());
+	EXPECT_NE(0, add(self, 2 * K_GPA, K_LEN, 0, 0)); /* plain ranges work */
 }
 
 /*
@@ -522,6 +542,8 @@ TEST(library_and_memslotctl)
 	EXPECT_NE(NULL, strstr(ctl_out(args), "    dma pinned 16 pages, pins taken 16 dropped 0 (last commit 16/0)\n")) TH_LOG("%s", ctl_out(args));
 	snprintf(args, sizeof(args), "-j range list %u", space);
 	EXPECT_NE(NULL, strstr(ctl_out(args), "\"dma\":true"));
+	snprintf(args, sizeof(args), "-j space show %u", space);
+	EXPECT_NE(NULL, strstr(ctl_out(args), "\"dma_bound\":true"));
 	memslot_close(ms); /* the space goes, and its pins */
 	EXPECT_EQ(0, vm_pin_kb());
 	edu_close(&e);

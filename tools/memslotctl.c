@@ -130,6 +130,8 @@ static int print_space(const struct memslot_space *s, void *arg)
 		json_str(memslot_space_name(s));
 		printf(",\"owner_pid\":%" PRIu32 ",\"generation\":%" PRIu64,
 		       memslot_space_owner_pid(s), memslot_space_generation(s));
+		if (memslot_space_dma_bound(s))
+			printf(",\"dma_bound\":true");
 		if (stats)
 			print_stats(s);
 		printf("}");
@@ -137,8 +139,9 @@ static int print_space(const struct memslot_space *s, void *arg)
 		printf("space %" PRIu32, memslot_space_id(s));
 		if (memslot_space_name(s)[0])
 			printf(" name %s", memslot_space_name(s));
-		printf(" owner %" PRIu32 " generation %" PRIu64 "\n",
-		       memslot_space_owner_pid(s), memslot_space_generation(s));
+		printf(" owner %" PRIu32 " generation %" PRIu64 "%s\n",
+		       memslot_space_owner_pid(s), memslot_space_generation(s),
+		       memslot_space_dma_bound(s) ? " dma-bound" : "");
 		if (stats)
 			print_stats(s);
 	}
