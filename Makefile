@@ -8,6 +8,8 @@
 #   make check      unit tests (ASan+UBSan), spec/codegen and checkpatch
 #                   checks, then the kselftests in a VM on 6.1 and 6.12
 #   make demo       boot the test VM and run the demo
+#   make bench      memslot-bench in the test VM: figures and ratios against
+#                   plain KVM ioctls measured in the same run
 #   make vm-shell   boot the test VM (KVER=...) with a shell
 #   make regen      regenerate uAPI + policies from the YAML spec
 #   make install    install module (KVER), library, header, tools
@@ -96,6 +98,9 @@ check-static: ksrc
 vm-test: all
 	@tools/vm/run-tests.sh $(KVERS)
 
+bench: all
+	@tools/vm/run-bench.sh $(KVERS)
+
 demo: deps all
 	@tools/vm/run-demo.sh $(firstword $(filter 6.12.%,$(KVERS)) $(KVERS))
 
@@ -121,4 +126,4 @@ distclean: clean
 	rm -rf $(B)
 
 .PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
-	check-static vm-test demo vm-shell install clean distclean
+	check-static vm-test demo bench vm-shell install clean distclean

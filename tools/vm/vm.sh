@@ -5,7 +5,7 @@
 # a shell in it.
 #
 # usage: vm.sh MODE KVER KO OUTDIR [EXECUTABLE...]
-#   MODE    test | demo | shell
+#   MODE    test | demo | bench | shell
 #   KO      memslot.ko built for KVER
 #   OUTDIR  receives initramfs.gz, console.log and results.log
 #   EXECUTABLE  test programs (-> /opt/memslot/selftests, run in the order

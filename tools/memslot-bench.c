@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memslot-bench: what a transaction costs against the plain ioctls that
+ * do the same KVM work, measured in the same run on the same machine.
+ * Prints figures and ratios; asserts nothing (make bench).
+ *
+ *   1. N adds, then N removes: one transaction of N ops against N
+ *      KVM_SET_USER_MEMORY_REGION calls on a VM of its own.
+ *   2. One add + remove in a space of S ranges: the cost of an op as the
+ *      space grows (the design's O(log n)).
+ *   3. In-place replacement of a range under a vCPU that reads it: a held
+ *      commit against delete + create, with the holes each lets the vCPU
+ *      see.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "libmemslot.h"
+#include "../selftests/guest.h"
+
+#define KB		1024ULL
+#define MB		(1024 * KB)
+#define BASE_GPA	(16 * MB)	/* above the guest's code page */
+#define MEM_SIZE	(64 * MB)
+
+struct bench {
+	struct memslot *ms;
+	uint8_t *mem;
+};
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* A space bound to @g's VM, with the whole of mem as backing 1. */
+static int space_for(struct bench *b, struct guest *g, uint32_t slots,
+		     uint32_t *space, uint32_t *backing)
+{
+	int err = memslot_space_new(b->ms, "bench", space);
+
+	if (!err)
+		err = memslot_space_bind(b->ms, *space, g->vm, 1, slots, 0, 0);
+	if (!err)
+		err = memslot_backing_new(b->ms, *space, b->mem, MEM_SIZE,
+					  "mem", backing);
+	if (err)
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+	return err;
+}
+
+/* N 4 KiB ranges, 8 KiB apart, in one transaction; ids to @ids. */
+static double memslot_adds(struct bench *b, uint32_t space, uint32_t backing,
+			   uint64_t base, unsigned int n, uint32_t *ids)
+{
+	struct memslot_txn *t = memslot_txn_begin(b->ms, space);
+	unsigned int i;
+	double t0;
+
+	for (i = 0; i < n; i++)
+		memslot_txn_add(t, base + i * 8 * KB, 4 * KB, backing,
+				(i * 4 * KB) % MEM_SIZE, 0);
+	t0 = now_us();
+	if (memslot_txn_commit(t)) {
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+		memslot_txn_free(t);
+		return -1;
+	}
+	t0 = now_us() - t0;
+	for (i = 0; ids && i < n; i++)
+		ids[i] = memslot_txn_added_id(t, i);
+	memslot_txn_free(t);
+	return t0;
+}
+
+static double memslot_removes(struct bench *b, uint32_t space,
+			      const uint32_t *ids, unsigned int n)
+{
+	struct memslot_txn *t = memslot_txn_begin(b->ms, space);
+	unsigned int i;
+	double t0;
+	int err;
+
+	for (i = 0; i < n; i++)
+		memslot_txn_remove(t, ids[i]);
+	t0 = now_us();
+	err = memslot_txn_commit(t);
+	t0 = now_us() - t0;
+	memslot_txn_free(t);
+	return err ? -1 : t0;
+}
+
+/* The same slots with plain ioctls; @size 0 deletes them. */
+static double plain_slots(struct bench *b, int vm, unsigned int n,
+			  uint64_t size)
+{
+	struct kvm_userspace_memory_region m = { 0 };
+	unsigned int i;
+	double t0 = now_us();
+
+	for (i = 0; i < n; i++) {
+		m.slot = 1 + i;
+		m.guest_phys_addr = BASE_GPA + i * 8 * KB;
+		m.memory_size = size;
+		m.userspace_addr = (uintptr_t)b->mem + (i * 4 * KB) % MEM_SIZE;
+		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &m))
+			return -1;
+	}
+	return now_us() - t0;
+}
+
+/*
+ * The first memslot change of a VM allocates KVM's memslot arrays and
+ * warms caches: do one add and remove on each side before timing.
+ */
+static int warm_up(struct bench *b, uint32_t space, uint32_t backing, int vm)
+{
+	uint32_t id;
+
+	if (memslot_adds(b, space, backing, BASE_GPA, 1, &id) < 0 ||
+	    memslot_removes(b, space, &id, 1) < 0 ||
+	    plain_slots(b, vm, 1, 4 * KB) < 0 || plain_slots(b, vm, 1, 0) < 0)
+		return -1;
+	return 0;
+}
+
+static void ratio_line(const char *what, unsigned int n, double ms,
+		       double plain)
+{
+	printf("%-8s %5u ops: memslot %9.0f us (%6.1f us/op), plain ioctls %9.0f us (%6.1f us/op), plain/memslot %.2fx\n",
+	       what, n, ms, ms / n, plain, plain / n, ms > 0 ? plain / ms : 0);
+}
+
+static int bench_batches(struct bench *b)
+{
+	static const unsigned int sizes[] = { 1, 16, 256, 1024 };
+	static uint32_t ids[1024];
+	double ms[2], plain[2];
+	struct guest gm, gp;
+	uint32_t space, backing;
+	unsigned int i, r, rounds;
+
+	printf("== 1. N adds then N removes: one transaction vs N ioctls\n"
+	       "   (averages over 1024 ops: 1024/N rounds)\n");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned int n = sizes[i];
+
+		if (guest_open(&gm) || guest_open(&gp) ||
+		    space_for(b, &gm, 2048, &space, &backing) ||
+		    warm_up(b, space, backing, gp.vm))
+			return 1;
+		ms[0] = ms[1] = plain[0] = plain[1] = 0;
+		rounds = 1024 / n;
+		for (r = 0; r < rounds; r++) {
+			ms[0] += memslot_adds(b, space, backing, BASE_GPA, n, ids);
+			plain[0] += plain_slots(b, gp.vm, n, 4 * KB);
+			ms[1] += memslot_removes(b, space, ids, n);
+			plain[1] += plain_slots(b, gp.vm, n, 0);
+		}
+		ratio_line("add", n, ms[0] / rounds, plain[0] / rounds);
+		ratio_line("remove", n, ms[1] / rounds, plain[1] / rounds);
+		memslot_space_del(b->ms, space);
+		guest_close(&gm);
+		guest_close(&gp);
+	}
+	return 0;
+}
+
+static int bench_scaling(struct bench *b)
+{
+	static const unsigned int sizes[] = { 0, 1000, 10000 };
+	uint32_t space, backing, id;
+	unsigned int i, k, have;
+	struct memslot_txn *t;
+	struct guest g;
+	double t0;
+
+	printf("== 2. one add + one remove in a space of S ranges (200 pairs)\n");
+	if (guest_open(&g) || space_for(b, &g, 12000, &space, &backing))
+		return 1;
+	for (i = have = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (; have < sizes[i]; have += k) {
+			k = sizes[i] - have > 1024 ? 1024 : sizes[i] - have;
+			if (memslot_adds(b, space, backing,
+					 BASE_GPA + have * 8 * KB, k, NULL) < 0)
+				return 1;
+		}
+		t0 = now_us();
+		for (k = 0; k < 200; k++) {
+			t = memslot_txn_begin(b->ms, space);
+			memslot_txn_add(t, 4096 * MB, 4 * KB, backing, 0, 0);
+			if (memslot_txn_commit(t))
+				return 1;
+			id = memslot_txn_added_id(t, 0);
+			memslot_txn_free(t);
+			if (memslot_removes(b, space, &id, 1) < 0)
+				return 1;
+		}
+		printf("S = %5u ranges: %6.1f us per commit\n", sizes[i],
+		       (now_us() - t0) / 400);
+	}
+	memslot_space_del(b->ms, space);
+	guest_close(&g);
+	return 0;
+}
+
+/* Replace the range at RGPA in place, n times: 1 range <-> 4 ranges. */
+#define RGPA	(BASE_GPA)
+#define RLEN	(256 * KB)
+static int memslot_replaces(struct bench *b, struct guest *g, uint32_t space,
+			    uint32_t backing, unsigned int n, double *us,
+			    double *hold_us)
+{
+	uint32_t ids[4], nids = 0, parts, i, k;
+	struct memslot_txn *t;
+	double t0;
+
+	*us = *hold_us = 0;
+	for (k = 0; k <= n; k++) {
+		parts = k % 2 ? 4 : 1;
+		t = memslot_txn_begin(b->ms, space);
+		for (i = 0; i < nids; i++)
+			memslot_txn_remove(t, ids[i]);
+		for (i = 0; i < parts; i++)
+			memslot_txn_add(t, RGPA + i * RLEN / parts, RLEN / parts,
+					backing, i * RLEN / parts, 0);
+		t0 = now_us();
+		if (memslot_txn_commit(t))
+			return -1;
+		if (k) {
+			*us += now_us() - t0;
+			*hold_us += memslot_txn_hold_ns(t) / 1e3;
+		}
+		for (i = 0; i < parts; i++)
+			ids[i] = memslot_txn_added_id(t, i);
+		nids = parts;
+		memslot_txn_free(t);
+		if (k == 0 && guest_loop_start(g, 0, &(struct guest_loop){
+				.base = RGPA, .len = RLEN, .a = 0x5a5a5a5a,
+				.b = 0x5a5a5a5a, .park_fd = -1 }))
+			return -1;
+		if (!guest_loop_wait(g, 0, 1, 30)) /* the vCPU runs meanwhile */
+			return -1;
+	}
+	return 0;
+}
+
+/* The same with delete + create of one slot. */
+static int plain_replaces(struct bench *b, struct guest *g, unsigned int n,
+			  double *us)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = 1, .guest_phys_addr = RGPA, .memory_size = RLEN,
+		.userspace_addr = (uintptr_t)b->mem,
+	};
+	struct guest_loop l = {
+		.base = RGPA, .len = RLEN, .a = 0x5a5a5a5a, .b = 0x5a5a5a5a,
+		.park_fd = -1,
+	};
+	unsigned int k;
+	double t0;
+
+	*us = 0;
+	if (ioctl(g->vm, KVM_SET_USER_MEMORY_REGION, &m) ||
+	    guest_loop_start(g, 0, &l) || !guest_loop_wait(g, 0, 1, 30))
+		return -1;
+	for (k = 0; k < n; k++) {
+		t0 = now_us();
+		m.memory_size = 0;
+		if (ioctl(g->vm, KVM_SET_USER_MEMORY_REGION, &m))
+			return -1;
+		m.memory_size = RLEN;
+		if (ioctl(g->vm, KVM_SET_USER_MEMORY_REGION, &m))
+			return -1;
+		*us += now_us() - t0;
+		if (!guest_loop_wait(g, 0, 1, 30))
+			return -1;
+	}
+	return 0;
+}
+
+static int bench_replace(struct bench *b)
+{
+	double ms, hold, plain;
+	uint32_t space, backing;
+	struct guest gm, gp;
+	unsigned int n = 200;
+
+	printf("== 3. in-place replacement under a reading vCPU (%u times)\n", n);
+	memset(b->mem, 0x5a, RLEN);
+	if (guest_open(&gm) || space_for(b, &gm, 16, &space, &backing) ||
+	    memslot_replaces(b, &gm, space, backing, n, &ms, &hold))
+		return 1;
+	guest_loop_stop(&gm);
+	if (guest_open(&gp) || plain_replaces(b, &gp, n, &plain))
+		return 1;
+	guest_loop_stop(&gp);
+	printf("memslot: %7.1f us per commit (vCPU held %6.1f us), holes seen %lu\n",
+	       ms / n, hold / n, gm.vcpus[0].holes);
+	printf("plain:   %7.1f us per delete + create, holes seen %lu\n",
+	       plain / n, gp.vcpus[0].holes);
+	printf("plain/memslot time %.2fx\n", ms > 0 ? plain / ms : 0);
+	memslot_space_del(b->ms, space);
+	guest_close(&gm);
+	guest_close(&gp);
+	return 0;
+}
+
+int main(void)
+{
+	struct bench b = { 0 };
+	int err;
+
+	if (memslot_open(&b.ms)) {
+		fprintf(stderr, "memslot-bench: no memslot family (load memslot.ko)\n");
+		return 1;
+	}
+	b.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (b.mem == MAP_FAILED)
+		return 1;
+	err = bench_batches(&b) || bench_scaling(&b) || bench_replace(&b);
+	memslot_close(b.ms);
+	return err;
+}
