@@ -637,16 +637,20 @@ static bool ms_dma_reused(struct ms_space *sp, struct ms_mrange *mr)
 	return false;
 }
 
-/* Undo ms_txn_dma_map(): unmap the added, map again the removed. */
+/*
+ * Undo ms_txn_dma_map(): unmap the added ranges, then (their IOVAs free
+ * again) map the removed ones it unmapped early.
+ */
 static void ms_txn_dma_unmap(struct ms_txn *t)
 {
 	struct ms_mrange *mr;
 	u32 i;
 
+	for (i = 0; i < t->n_ops; i++)
+		if (t->ops[i].mr->state == MS_RANGE_ADDING)
+			ms_dma_unmap(t->space, t->ops[i].mr);
 	for (i = 0; i < t->n_ops; i++) {
 		mr = t->ops[i].mr;
-		if (mr->state == MS_RANGE_ADDING)
-			ms_dma_unmap(t->space, mr);
 		if (mr->state == MS_RANGE_REMOVING && mr->dma_early)
 			WARN_ON_ONCE(ms_dma_map(t->space, mr));
 		mr->dma_early = false;

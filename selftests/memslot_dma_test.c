@@ -285,10 +285,52 @@ TEST_F(dma, failure_at_every_step_changes_nothing)
 		EXPECT_EQ(1, self->r.n_ranges);
 	}
 	EXPECT_EQ(0, edu_log_faults(log, FAULT, 1, 0));
+	/* X was mapped by step 1 of the last try, and unmapped by its rollback */
+	edu_log_expect("DMAR: \\[DMA");
+	EXPECT_EQ(0, edu_from_ram(&self->e, 2 * K_GPA, 256));
+	EXPECT_LE(1, edu_log_faults(log, FAULT, 1, 10));
+	edu_log_expect_end();
 	close(log);
 	ASSERT_EQ(0, nlc_txn(&self->c, self->space, ops, 3, &self->r)) TH_LOG("%s", self->r.msg);
 	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
 	EXPECT_TRUE(round_trip(&self->e, self->mem, 2 * K_GPA, 512 * KB, 9));
+}
+
+/*
+ * A DMA range replaced in place (same IOVAs, other pages): the old mapping
+ * goes just before the new one is made. Failed at each step (the new
+ * map, the KVM delete, the KVM create), the old mapping is back.
+ */
+TEST_F(dma, inplace_replacement_rolls_back)
+{
+	uint32_t z = add(self, K_GPA, K_LEN, 0, DMA);
+	struct nlc_op ops[2] = {
+		NLC_REMOVE(z),
+		NLC_ADD(K_GPA, K_LEN, 0, 512 * KB, DMA),
+	};
+	int k, log;
+
+	ASSERT_NE(0, z);
+	if (access(FAIL_STEP, W_OK))
+		SKIP(return, "no %s", FAIL_STEP);
+	ops[1].backing_id = self->backing;
+	log = edu_log_mark();
+	for (k = 1; k <= 3; k++) {
+		ASSERT_EQ(0, write_fail_step(k));
+		EXPECT_EQ(-ENOMEM, nlc_txn(&self->c, self->space, ops, 2, &self->r));
+		EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+		/* through the old pages, not the new ones */
+		memset(self->mem + 512 * KB, 0, 8192);
+		EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, k)) TH_LOG("step %d", k);
+		EXPECT_EQ(0, self->mem[512 * KB + 4096 + 1]);
+	}
+	EXPECT_EQ(0, edu_log_faults(log, FAULT, 1, 0));
+	close(log);
+	ASSERT_EQ(0, nlc_txn(&self->c, self->space, ops, 2, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_LAST_PINS_TAKEN));
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_LAST_PINS_DROPPED));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 512 * KB, 10));
 }
 
 struct dma_loop {
