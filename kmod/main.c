@@ -19,7 +19,8 @@ static struct dentry *ms_debugfs;
 
 /*
  * debugfs memslot/fail_step (root only, for tests): write k > 0 and the
- * next commit fails at its k-th KVM step, then the knob reads 0 again.
+ * next commit fails at its k-th step (IOMMU maps of added DMA ranges,
+ * then KVM steps), then the knob reads 0 again.
  */
 static void __init ms_debugfs_init(void)
 {

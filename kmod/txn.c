@@ -23,7 +23,7 @@
 #include "trace.h"
 #include "txn.h"
 
-/* debugfs fail_step: fail the commit's k-th KVM step (once); 0: off. */
+/* debugfs fail_step: fail the commit's k-th step (once); 0: off. */
 u32 ms_fail_step;
 
 /* Report op @i's error, pointing at @attr (or the whole op). */
