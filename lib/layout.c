@@ -270,6 +270,8 @@ int memslot_txn_commit(struct memslot_txn *t)
 	}
 	if (t->hold)
 		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_HOLD, t->hold);
+	/* the reply says it worked: no ACK after it, one receive less */
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	return ms_req_run(t->ms, ms_cb_commit, t);
 }
 

@@ -120,6 +120,10 @@ static int ms_cb_data(const struct nlmsghdr *nlh, void *data)
 		run->ms->dump_intr = 1;
 	if (run->cb && !run->cb_ret)
 		run->cb_ret = run->cb(nlh, run->arg);
+	/* a do request without NLM_F_ACK ends with its one reply */
+	if (!(((struct nlmsghdr *)run->ms->req)->nlmsg_flags &
+	      (NLM_F_ACK | NLM_F_DUMP)))
+		return MNL_CB_STOP;
 	return MNL_CB_OK;
 }
 
