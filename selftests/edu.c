@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,9 @@ static void write_str(const char *path, const char *s)
 	int fd = open(path, O_WRONLY);
 
 	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			; /* already there: EEXIST */
+		if (write(fd, s, strlen(s)) < 0) {
+			/* EEXIST: the id is there already, which is fine */
+		}
 		close(fd);
 	}
 }
@@ -190,6 +192,7 @@ static int edu_dma(struct edu *e, uint64_t src, uint64_t dst, uint32_t len,
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > 10)
 			return -ETIMEDOUT;
+		sched_yield(); /* each poll is an MMIO exit: let others run */
 	}
 	return 0;
 }

@@ -4,10 +4,12 @@
  * reading back and checking their part of guest RAM while the host side
  * changes the layout the way a VMM does: virtio-mem-like plug and unplug
  * of blocks, RAM split into many ranges and merged back (in place: the
- * module holds the vCPUs), a block aliased at a second address. A live
- * status line, then a summary: commits, ops, holds, the holes the vCPUs
- * saw (MMIO exits in RAM) and checksum errors. Exit status 0 when both are
- * zero.
+ * module holds the vCPUs), a block aliased at a second address. With QEMU's
+ * edu device (the test VM has one), the blocks are DMA ranges too, and a
+ * thread keeps the device copying through a DMA buffer range while they
+ * churn. A live status line, then a summary: commits, ops, holds, the
+ * holes the vCPUs saw (MMIO exits in RAM), checksum errors, DMA round
+ * trips and pins. Exit status 0 when holes and errors are zero.
  *
  *   memslot-demo [-c VCPUS] [-t SECONDS]
  */
@@ -21,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <linux/memslot_vfio.h>
+
 #include "libmemslot.h"
+#include "../selftests/edu.h"
 #include "../selftests/guest.h"
 
 #define MB		(1ULL << 20)
@@ -32,6 +38,8 @@
 #define VMEM_BLOCK	(256 * 1024ULL)
 #define VMEM_BLOCKS	32
 #define ALIAS_GPA	(32 * MB)	/* RAM's first block, seen twice */
+#define DMA_GPA		(8 * MB)	/* the device's buffer range */
+#define DMA_SIZE	(64 * 1024ULL)
 
 struct demo {
 	struct memslot *ms;
@@ -43,6 +51,13 @@ struct demo {
 	uint32_t alias_id;
 	unsigned long commits, ops, plugs, unplugs, splits, merges, aliases;
 	int nr_vcpus;
+	/* DMA, when there is an edu device */
+	bool dma;
+	struct edu edu;
+	uint8_t *dma_buf;
+	pthread_t dma_thread;
+	volatile bool dma_stop;
+	volatile unsigned long dma_trips, dma_wrong;
 };
 
 static double now(void)
@@ -115,7 +130,8 @@ static int churn(struct demo *d, unsigned int round)
 			d->unplugs++;
 		} else {
 			memslot_txn_add(t, VMEM_GPA + b * VMEM_BLOCK, VMEM_BLOCK,
-					d->vmem_backing, b * VMEM_BLOCK, 0);
+					d->vmem_backing, b * VMEM_BLOCK,
+					d->dma ? MEMSLOT_RANGE_DMA : 0);
 			ids[n++] = &d->vmem_ids[b];
 			d->plugs++;
 		}
@@ -161,6 +177,66 @@ static int setup(struct demo *d)
 					  VMEM_BLOCKS * VMEM_BLOCK, "virtio-mem",
 					  &d->vmem_backing);
 	return err ? fail(d, err, "space") : ram_relayout(d);
+}
+
+/* RAM -> edu -> RAM through the DMA buffer range, until told to stop. */
+static void *dma_loop(void *arg)
+{
+	struct demo *d = arg;
+	uint8_t *src = d->dma_buf, *dst = d->dma_buf + 4096;
+	unsigned int i;
+
+	while (!d->dma_stop) {
+		for (i = 0; i < 256; i++)
+			src[i] = d->dma_trips + i;
+		memset(dst, 0, 256);
+		if (edu_from_ram(&d->edu, DMA_GPA, 256) ||
+		    edu_to_ram(&d->edu, DMA_GPA + 4096, 256) ||
+		    memcmp(src, dst, 256))
+			d->dma_wrong++;
+		d->dma_trips++;
+	}
+	return NULL;
+}
+
+/*
+ * The DMA part: edu's VFIO container on the memslot IOMMU backend, bound
+ * to the space, a DMA buffer range, a thread copying through it. Without
+ * an edu device (or VFIO), the demo goes on without DMA.
+ */
+static int setup_dma(struct demo *d)
+{
+	struct memslot_txn *t;
+	uint32_t backing;
+	int err = edu_open(&d->edu, MEMSLOT_VFIO_IOMMU);
+
+	if (err) {
+		printf("no edu device behind an IOMMU (%s): no DMA part\n",
+		       strerror(-err));
+		edu_close(&d->edu);
+		return 0;
+	}
+	d->dma_buf = mmap(NULL, DMA_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (d->dma_buf == MAP_FAILED)
+		return -ENOMEM;
+	err = memslot_vfio_bind(d->ms, d->space, d->edu.container);
+	if (!err)
+		err = memslot_backing_new(d->ms, d->space, d->dma_buf, DMA_SIZE,
+					  "dma-buffer", &backing);
+	if (err)
+		return fail(d, err, "DMA");
+	t = memslot_txn_begin(d->ms, d->space);
+	memslot_txn_add(t, DMA_GPA, DMA_SIZE, backing, 0, MEMSLOT_RANGE_DMA);
+	err = commit(d, t, 1, NULL, 0);
+	if (err)
+		return err;
+	d->dma = true;
+	if (pthread_create(&d->dma_thread, NULL, dma_loop, d))
+		return -EAGAIN;
+	printf("edu %s: DMA through 0x%llx+0x%llx, virtio-mem blocks DMA-mapped\n",
+	       d->edu.bdf, DMA_GPA, DMA_SIZE);
+	return 0;
 }
 
 /* vCPU i writes and checks a value of its own over its share of RAM. */
@@ -211,10 +287,13 @@ static unsigned long passes(struct demo *d)
 
 static void status(struct demo *d, double t, int tty)
 {
-	printf("%s%5.1fs commits %lu ops %lu | vCPU passes %lu holes %lu checksum errors %lu%s",
+	printf("%s%5.1fs commits %lu ops %lu | vCPU passes %lu holes %lu checksum errors %lu",
 	       tty ? "\r" : "", t, d->commits, d->ops, passes(d),
 	       sum(d, offsetof(struct guest_vcpu, holes)),
-	       sum(d, offsetof(struct guest_vcpu, bad)), tty ? "" : "\n");
+	       sum(d, offsetof(struct guest_vcpu, bad)));
+	if (d->dma)
+		printf(" | DMA trips %lu wrong %lu", d->dma_trips, d->dma_wrong);
+	printf("%s", tty ? "" : "\n");
 	fflush(stdout);
 }
 
@@ -248,6 +327,13 @@ static void summary(struct demo *d, double secs, unsigned long holes,
 		       memslot_space_stat(sp, MEMSLOT_STAT_HOLD_NS_MAX) / 1000,
 		       memslot_space_stat(sp, MEMSLOT_STAT_COMMIT_NS_TOTAL) /
 		       (d->commits ? d->commits : 1) / 1000);
+		if (d->dma)
+			printf("  DMA round trips %lu, wrong %lu; pages pinned %" PRIu64
+			       ", pins taken %" PRIu64 ", dropped %" PRIu64 "\n",
+			       d->dma_trips, d->dma_wrong,
+			       memslot_space_stat(sp, MEMSLOT_STAT_PINNED_PAGES),
+			       memslot_space_stat(sp, MEMSLOT_STAT_PINS_TAKEN),
+			       memslot_space_stat(sp, MEMSLOT_STAT_PINS_DROPPED));
 		memslot_space_free(sp);
 	}
 	printf("  vCPU passes %lu, holes seen by vCPUs %lu, checksum errors %lu\n",
@@ -272,18 +358,23 @@ static int run(struct demo *d, double secs)
 		}
 	}
 	guest_loop_stop(&d->g);
+	if (d->dma) {
+		d->dma_stop = true;
+		pthread_join(d->dma_thread, NULL);
+	}
 	status(d, now() - t0, tty);
 	holes = sum(d, offsetof(struct guest_vcpu, holes));
 	errors = sum(d, offsetof(struct guest_vcpu, bad)) +
 		 sum(d, offsetof(struct guest_vcpu, errors)) +
-		 host_checksum_errors(d);
+		 host_checksum_errors(d) + d->dma_wrong;
 	summary(d, now() - t0, holes, errors, err);
 	return err ? 1 : holes || errors ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct demo d = { .nr_vcpus = 4 };
+	struct demo d = { .nr_vcpus = 4, .edu.group = -1, .edu.container = -1,
+			  .edu.device = -1 };
 	double secs = 10;
 	int opt, err;
 
@@ -304,9 +395,12 @@ int main(int argc, char **argv)
 	srand(1);
 	err = setup(&d);
 	if (!err)
+		err = setup_dma(&d);
+	if (!err)
 		err = start_vcpus(&d);
 	err = err ? 1 : run(&d, secs);
 	guest_close(&d.g);
+	edu_close(&d.edu);
 	memslot_close(d.ms);
 	return err;
 }

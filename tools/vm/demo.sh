@@ -23,7 +23,7 @@ memslotctl space list
 echo "== (list is empty above)"
 echo "== a bad request is refused with the kernel's reason"
 memslotctl space del 4242 || true
-echo "== the demo VMM: 4 vCPUs write and check their RAM while the layout churns"
+echo "== the demo VMM: 4 vCPUs write and check their RAM, edu does DMA, the layout churns"
 memslot-demo -c 4 -t 12 | cat & # not a tty: one status line a second
 vmm=$!
 sleep 6 # let it run a while, then look at it from outside, as an operator
