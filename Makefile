@@ -46,14 +46,16 @@ ksrc: $(KSRC)/.memslot-extracted
 # One build directory per kernel (kbuild builds next to the sources).
 # drivers/vfio/vfio.h (the IOMMU backend ops) comes from the kernel
 # source of the same series: vfio_internal.h in the build directory.
+# Another kernel: VFIO_H=<its source>/drivers/vfio/vfio.h.
 modules: $(KSRC)/.memslot-extracted $(KSRC61)/.memslot-extracted
 	@test -n "$(strip $(KVERS))" || { echo "no kernel headers: make deps" >&2; exit 1; }
 	@set -e; for v in $(KVERS); do \
 		d=$(B)/kmod-$$v; mkdir -p $$d; \
 		for f in $(TOP)/kmod/*.[ch] $(TOP)/kmod/Kbuild $(TOP)/kmod/include; do \
 			ln -sfn $$f $$d/; done; \
-		case $$v in 6.1.*) s=$(KSRC61);; *) s=$(KSRC);; esac; \
-		ln -sfn $$s/drivers/vfio/vfio.h $$d/vfio_internal.h; \
+		case $$v in 6.1.*) h=$(KSRC61)/drivers/vfio/vfio.h;; \
+			*) h=$(KSRC)/drivers/vfio/vfio.h;; esac; \
+		ln -sfn $(or $(VFIO_H),$$h) $$d/vfio_internal.h; \
 		echo "  KMOD    $$v"; \
 		$(MAKE) -s -C $(call kdir,$$v) M=$$d W=1 \
 			MEMSLOT_VERSION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
