@@ -407,6 +407,13 @@ static int ms_prep_set_flags(struct ms_txn *t, u32 i)
 		       mr->id);
 		return -EOPNOTSUPP;
 	}
+	/* the IOMMU mapping's permissions would have to change with it */
+	if ((mr->flags & MEMSLOT_RANGE_FLAGS_DMA) &&
+	    ((nla_get_u32(attr) ^ mr->flags) & MEMSLOT_RANGE_FLAGS_READONLY)) {
+		op_err(t, i, attr, "set-flags cannot change readonly of dma range %u",
+		       mr->id);
+		return -EOPNOTSUPP;
+	}
 	mr->new_flags = nla_get_u32(attr);
 	mr->state = MS_RANGE_CHANGING;
 	mr->op = i;

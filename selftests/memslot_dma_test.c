@@ -172,6 +172,30 @@ TEST_F(dma, round_trip_then_fault_after_remove)
 	close(log);
 }
 
+/* set-flags may not change dma, nor readonly of a dma range */
+TEST_F(dma, set_flags_limits)
+{
+	uint32_t id = add(self, K_GPA, K_LEN, 0, DMA), plain;
+	struct nlc_op op;
+	char want[96];
+
+	ASSERT_NE(0, id);
+	plain = add(self, 2 * K_GPA, K_LEN, 0, 0);
+	ASSERT_NE(0, plain);
+	op = (struct nlc_op)NLC_SET_FLAGS(id, DMA | MEMSLOT_RANGE_FLAGS_READONLY);
+	EXPECT_EQ(-EOPNOTSUPP, nlc_txn(&self->c, self->space, &op, 1, &self->r));
+	snprintf(want, sizeof(want), "op 0: set-flags cannot change readonly of dma range %u", id);
+	EXPECT_STREQ(want, self->r.msg);
+	op = (struct nlc_op)NLC_SET_FLAGS(id, 0);
+	EXPECT_EQ(-EOPNOTSUPP, nlc_txn(&self->c, self->space, &op, 1, &self->r));
+	op = (struct nlc_op)NLC_SET_FLAGS(plain, DMA);
+	EXPECT_EQ(-EOPNOTSUPP, nlc_txn(&self->c, self->space, &op, 1, &self->r));
+	snprintf(want, sizeof(want), "op 0: set-flags cannot change dma: remove and add range %u", plain);
+	EXPECT_STREQ(want, self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 7)); /* still RW */
+}
+
 TEST_F(dma, aliases_pin_once)
 {
 	uint32_t a, b;

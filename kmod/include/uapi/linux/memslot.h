@@ -22,7 +22,8 @@
  *   IOMMU domain of the VFIO container bound to the space
  *   (linux/memslot_vfio.h), its backing pages pinned (shared with other DMA
  *   ranges on the same pages, charged once to the owner). Read-only ranges are
- *   mapped for device reads only. Cannot be changed by set-flags.
+ *   mapped for device reads only. Set-flags can change neither dma nor, on a
+ *   dma range, readonly (remove the range and add it again).
  */
 enum memslot_range_flags {
 	MEMSLOT_RANGE_FLAGS_DIRTY_LOG = 1,
