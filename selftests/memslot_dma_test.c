@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <linux/vfio.h>
 #include <linux/memslot_vfio.h>
 
 #include "kselftest_harness.h"
@@ -170,6 +172,64 @@ TEST_F(dma, round_trip_then_fault_after_remove)
 	edu_log_expect_end();
 	EXPECT_EQ(0, self->mem[4096 + 1]); /* the device did not reach RAM */
 	close(log);
+}
+
+static int vfio_bind(int container, uint32_t argsz, uint32_t flags,
+		     uint32_t space)
+{
+	struct memslot_vfio_bind b = {
+		.argsz = argsz, .flags = flags, .space_id = space,
+	};
+
+	return ioctl(container, MEMSLOT_VFIO_BIND, &b) ? -errno : 0;
+}
+
+/*
+ * MEMSLOT_VFIO_BIND refuses a short or flagged argument, an unknown space,
+ * another process's space, a second binding; VFIO's own MAP_DMA does not
+ * reach around memslot.
+ */
+TEST_F(dma, bind_refusals)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ,
+		.vaddr = (uintptr_t)self->mem, .iova = K_GPA, .size = 4096,
+	};
+	int up[2], down[2], status;	/* child -> parent, parent -> child */
+	uint32_t other;
+	pid_t pid;
+	char c;
+
+	EXPECT_EQ(-EINVAL, vfio_bind(self->e.container, 8, 0, self->space));
+	EXPECT_EQ(-EINVAL, vfio_bind(self->e.container, 16, 1, self->space));
+	EXPECT_EQ(-EBUSY, vfio_bind(self->e.container, 16, 0, self->space));
+	EXPECT_EQ(-ENOENT, vfio_bind(self->e.container, 16, 0, 0x7fffff00));
+	EXPECT_EQ(-ENOTTY, ioctl(self->e.container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0);
+
+	/* a space of another process cannot be named */
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct nlc c2;
+		struct nlc_result *r = malloc(sizeof(*r));
+
+		if (!r || nlc_open(&c2) || nlc_space_new(&c2, "other", r) ||
+		    write(up[1], &r->sp[0].id, 4) != 4 ||
+		    read(down[0], &c, 1) != 1) /* until the parent is done */
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(4, read(up[0], &other, 4));
+	EXPECT_EQ(-ENOENT, vfio_bind(self->e.container, 16, 0, other));
+	ASSERT_EQ(1, write(down[1], "x", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
 }
 
 /* set-flags may not change dma, nor readonly of a dma range */
