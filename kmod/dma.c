@@ -193,9 +193,10 @@ static struct iommu_domain *ms_dma_domain(struct ms_space *space)
 
 /*
  * Map @mr at IOVA = GPA from its backing's pinned pages, in runs of
- * physically contiguous pages. All or nothing.
+ * physically contiguous pages, with the permissions of range @flags. All
+ * or nothing.
  */
-int ms_dma_map(struct ms_space *space, struct ms_mrange *mr)
+int ms_dma_map(struct ms_space *space, struct ms_mrange *mr, u32 flags)
 {
 	struct iommu_domain *domain = ms_dma_domain(space);
 	struct page **pages = mr->backing->pins->pages;
@@ -205,7 +206,7 @@ int ms_dma_map(struct ms_space *space, struct ms_mrange *mr)
 
 	if (!domain)
 		return 0;
-	if (!(mr->flags & MEMSLOT_RANGE_FLAGS_READONLY))
+	if (!(flags & MEMSLOT_RANGE_FLAGS_READONLY))
 		prot |= IOMMU_WRITE;
 	for (i = 0; i < n && !err; i += run) {
 		for (run = 1; i + run < n &&

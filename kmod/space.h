@@ -61,7 +61,9 @@ struct ms_mrange {
 	u32 new_flags;		/* MS_RANGE_CHANGING: the flags to set */
 	bool pinned;		/* MEMSLOT_RANGE_FLAGS_DMA: pages pinned */
 	bool dma_mapped;	/* mapped in the bound container's domain */
-	bool dma_early;		/* removed: unmapped before the commit point */
+	bool dma_early;		/* unmapped before the commit point */
+	bool dma_gain;		/* MS_RANGE_CHANGING: becomes dma, pinned */
+	bool dma_reprot;	/* MS_RANGE_CHANGING: dma, readonly changes */
 };
 
 /* What a space's commits cost; the stats attribute set of the spec. */

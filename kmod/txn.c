@@ -253,15 +253,13 @@ static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
 		       mr->r.gpa, mr->r.size, c->id, c->r.gpa, c->r.size);
 }
 
-/* Pin the pages of a DMA range being added, within the owner's limit. */
-static int ms_prep_dma(struct ms_txn *t, u32 i, struct ms_mrange *mr)
+/* Pin the pages of a range becoming DMA, within the owner's limit. */
+static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 {
 	struct ms_space *sp = t->space;
 	u64 need, limit, have;
 	int err;
 
-	if (!(mr->flags & MEMSLOT_RANGE_FLAGS_DMA))
-		return 0;
 	if (!sp->dma) {
 		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_FLAGS],
 		       "dma: no VFIO container is bound to space %u", sp->id);
@@ -325,7 +323,7 @@ static int ms_prep_add(struct ms_txn *t, u32 i)
 	mr->state = MS_RANGE_ADDING;
 	mr->op = i;
 	op->mr = mr;
-	err = ms_prep_dma(t, i, mr);
+	err = mr->flags & MEMSLOT_RANGE_FLAGS_DMA ? ms_prep_pin(t, i, mr) : 0;
 	if (err)
 		goto err_erase;
 	return 0;
@@ -389,6 +387,7 @@ static int ms_prep_set_flags(struct ms_txn *t, u32 i)
 {
 	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_FLAGS];
 	struct ms_mrange *mr;
+	int err;
 
 	if (!attr) {
 		op_err(t, i, NULL, "set-flags needs flags (MEMSLOT_A_OP_FLAGS)");
@@ -402,19 +401,16 @@ static int ms_prep_set_flags(struct ms_txn *t, u32 i)
 		       mr->flags);
 		return -EINVAL;
 	}
-	if ((nla_get_u32(attr) ^ mr->flags) & MEMSLOT_RANGE_FLAGS_DMA) {
-		op_err(t, i, attr, "set-flags cannot change dma: remove and add range %u",
-		       mr->id);
-		return -EOPNOTSUPP;
-	}
-	/* the IOMMU mapping's permissions would have to change with it */
-	if ((mr->flags & MEMSLOT_RANGE_FLAGS_DMA) &&
-	    ((nla_get_u32(attr) ^ mr->flags) & MEMSLOT_RANGE_FLAGS_READONLY)) {
-		op_err(t, i, attr, "set-flags cannot change readonly of dma range %u",
-		       mr->id);
-		return -EOPNOTSUPP;
-	}
 	mr->new_flags = nla_get_u32(attr);
+	if (mr->new_flags & ~mr->flags & MEMSLOT_RANGE_FLAGS_DMA) {
+		err = ms_prep_pin(t, i, mr);
+		if (err)
+			return err;
+		mr->dma_gain = true;
+	}
+	/* a DMA range keeping dma: new IOMMU permissions if readonly changes */
+	mr->dma_reprot = mr->flags & mr->new_flags & MEMSLOT_RANGE_FLAGS_DMA &&
+			 (mr->flags ^ mr->new_flags) & MEMSLOT_RANGE_FLAGS_READONLY;
 	mr->state = MS_RANGE_CHANGING;
 	mr->op = i;
 	t->ops[i].mr = mr;
@@ -444,6 +440,12 @@ static void ms_txn_unprepare(struct ms_txn *t)
 			WARN_ON_ONCE(ms_layout_insert(&sp->layout, &mr->r));
 			break;
 		default:
+			if (mr->dma_gain)
+				ms_unpin(sp, mr->backing, mr->offset,
+					 mr->r.size);
+			mr->pinned &= !mr->dma_gain;
+			mr->dma_gain = false;
+			mr->dma_reprot = false;
 			break;
 		}
 		mr->state = MS_RANGE_LIVE;
@@ -578,6 +580,8 @@ static void ms_op_steps(struct ms_txn *t, u32 i)
 			break;
 		default:
 			ms_range_slot_state(t->space, mr, s, mr->new_flags, &new);
+			if (old.kvm_flags == new.kvm_flags)
+				continue; /* a change of dma only */
 			/* KVM changes dirty logging in place, not read-only */
 			ro_toggles = (old.kvm_flags ^ new.kvm_flags) &
 				     KVM_MEM_READONLY;
@@ -645,8 +649,20 @@ static bool ms_dma_reused(struct ms_space *sp, struct ms_mrange *mr)
 }
 
 /*
- * Undo ms_txn_dma_map(): unmap the added ranges, then (their IOVAs free
- * again) map the removed ones it unmapped early.
+ * Does @mr get a new IOMMU mapping in this commit? Added DMA ranges, ranges
+ * gaining dma, and DMA ranges whose readonly changes (new permissions).
+ */
+static bool ms_txn_dma_new(struct ms_mrange *mr)
+{
+	if (mr->state == MS_RANGE_ADDING)
+		return mr->pinned;
+	return mr->state == MS_RANGE_CHANGING &&
+	       (mr->dma_gain || mr->dma_reprot);
+}
+
+/*
+ * Undo ms_txn_dma_map(): unmap the new mappings, then (their IOVAs free
+ * again) map the ranges it unmapped early as they were.
  */
 static void ms_txn_dma_unmap(struct ms_txn *t)
 {
@@ -654,21 +670,21 @@ static void ms_txn_dma_unmap(struct ms_txn *t)
 	u32 i;
 
 	for (i = 0; i < t->n_ops; i++)
-		if (t->ops[i].mr->state == MS_RANGE_ADDING)
+		if (ms_txn_dma_new(t->ops[i].mr))
 			ms_dma_unmap(t->space, t->ops[i].mr);
 	for (i = 0; i < t->n_ops; i++) {
 		mr = t->ops[i].mr;
-		if (mr->state == MS_RANGE_REMOVING && mr->dma_early)
-			WARN_ON_ONCE(ms_dma_map(t->space, mr));
+		if (mr->dma_early) /* as it was: its flags are the old ones */
+			WARN_ON_ONCE(ms_dma_map(t->space, mr, mr->flags));
 		mr->dma_early = false;
 	}
 }
 
 /*
  * The DMA side, before the commit point: removed DMA ranges whose IOVAs
- * an added one takes are unmapped (a replacement in place), then added DMA
- * ranges are mapped. Removed ranges that are not replaced stay mapped
- * until ms_txn_finish(). All or nothing.
+ * an added one takes, and DMA ranges changing readonly, are unmapped (a
+ * replacement in place), then the new mappings are made. Removed ranges
+ * that are not replaced stay mapped until ms_txn_finish(). All or nothing.
  */
 static int ms_txn_dma_map(struct ms_txn *t)
 {
@@ -678,17 +694,20 @@ static int ms_txn_dma_map(struct ms_txn *t)
 
 	for (i = 0; i < t->n_ops; i++) {
 		mr = t->ops[i].mr;
-		if (mr->state == MS_RANGE_REMOVING && mr->dma_mapped &&
-		    ms_dma_reused(t->space, mr)) {
+		if (mr->dma_mapped &&
+		    ((mr->state == MS_RANGE_REMOVING &&
+		      ms_dma_reused(t->space, mr)) || mr->dma_reprot)) {
 			ms_dma_unmap(t->space, mr);
 			mr->dma_early = true;
 		}
 	}
 	for (i = 0; i < t->n_ops && !err; i++) {
 		mr = t->ops[i].mr;
-		if (mr->state != MS_RANGE_ADDING || !mr->pinned)
+		if (!ms_txn_dma_new(mr))
 			continue;
-		err = ms_fail_point(t) ?: ms_dma_map(t->space, mr);
+		err = ms_fail_point(t) ?:
+		      ms_dma_map(t->space, mr, mr->state == MS_RANGE_CHANGING ?
+				 mr->new_flags : mr->flags);
 		if (err)
 			op_err(t, i, NULL, "IOMMU map error %d at 0x%llx+0x%llx",
 			       err, mr->r.gpa, mr->r.size);
@@ -812,8 +831,13 @@ void ms_txn_finish(struct ms_txn *t)
 			ms_range_free(sp, mr);
 			continue;
 		}
+		if (mr->state == MS_RANGE_CHANGING &&
+		    mr->flags & ~mr->new_flags & MEMSLOT_RANGE_FLAGS_DMA)
+			ms_dma_release_range(sp, mr); /* loses dma */
 		if (mr->state == MS_RANGE_CHANGING)
 			mr->flags = mr->new_flags;
+		mr->dma_gain = false;
+		mr->dma_reprot = false;
 		mr->state = MS_RANGE_LIVE;
 	}
 	t->n_prepared = 0;

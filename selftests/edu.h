@@ -30,9 +30,14 @@ int edu_bind(struct edu *e, uint32_t space);
 int edu_from_ram(struct edu *e, uint64_t iova, uint32_t len);
 int edu_to_ram(struct edu *e, uint64_t iova, uint32_t len);
 
-/* The kernel log: DMAR fault lines logged since edu_log_mark(). */
-int edu_log_mark(void);			/* returns an fd on /dev/kmsg */
-int edu_log_faults(int fd, const char *what, int want, int timeout_s);
+/*
+ * DMAR faults, counted by the IOMMU's fault interrupt (/proc/interrupts):
+ * the log lines ("DMAR: [DMA ...") are rate limited to 10 in 5 s.
+ * edu_faults_since() waits up to @timeout_s for @want more, and returns
+ * how many interrupts came since @mark (several faults may share one).
+ */
+long edu_faults_mark(void);
+long edu_faults_since(long mark, long want, int timeout_s);
 /* Announce expected kernel log lines to the VM runner (results.py). */
 void edu_log_expect(const char *regex);
 void edu_log_expect_end(void);

@@ -22,8 +22,7 @@
  *   IOMMU domain of the VFIO container bound to the space
  *   (linux/memslot_vfio.h), its backing pages pinned (shared with other DMA
  *   ranges on the same pages, charged once to the owner). Read-only ranges are
- *   mapped for device reads only. Set-flags can change neither dma nor, on a
- *   dma range, readonly (remove the range and add it again).
+ *   mapped for device reads only. Set-flags may add or remove dma.
  */
 enum memslot_range_flags {
 	MEMSLOT_RANGE_FLAGS_DIRTY_LOG = 1,
