@@ -26,9 +26,8 @@
 
 /* One container using the backend. */
 struct ms_dma {
-	struct mutex lock;		/* protects domain and nr_groups */
+	struct mutex lock;		/* protects domain */
 	struct iommu_domain *domain;	/* from the first group's bus */
-	unsigned int nr_groups;
 	struct ms_space *space;		/* under ms_dma_bind_lock */
 };
 
@@ -149,7 +148,6 @@ static int ms_dma_attach_group(void *data, struct iommu_group *group,
 		dma->domain = dev ? iommu_domain_alloc(dev->bus) : NULL;
 	}
 	err = dma->domain ? iommu_attach_group(dma->domain, group) : -ENODEV;
-	dma->nr_groups += !err;
 	mutex_unlock(&dma->lock);
 	return err;
 }
@@ -160,7 +158,6 @@ static void ms_dma_detach_group(void *data, struct iommu_group *group)
 
 	mutex_lock(&dma->lock);
 	iommu_detach_group(dma->domain, group);
-	dma->nr_groups--;
 	mutex_unlock(&dma->lock);
 }
 

@@ -105,4 +105,3 @@ void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
 		WARN_ON_ONCE(ms_kvm_set_slot(space, mr->slots[i], &none));
 	ms_range_give_slots(space, mr);
 }
-

@@ -62,7 +62,6 @@ static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 	return 0;
 }
 
-/* Fill one space message; the caller holds a reference on @space. */
 static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 {
 	static const struct { int type; size_t off; } f[] = {
@@ -107,6 +106,7 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 	return 0;
 }
 
+/* Fill one space message; the caller holds a reference on @space. */
 static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			 u32 portid, u32 seq, int flags, u8 cmd)
 {

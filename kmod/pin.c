@@ -52,17 +52,18 @@ u64 ms_pins_needed(struct ms_backing *b, u64 off, u64 size)
 }
 
 /*
- * May the owner pin @more pages? 0, or -ENOMEM with the limit in pages in
- * *@limit. The caller runs in the owner's context.
+ * By how many pages pinning @more would exceed the owner's RLIMIT_MEMLOCK
+ * (0: it would not, or CAP_IPC_LOCK). The caller runs in the owner's
+ * context.
  */
-int ms_pin_check_limit(struct ms_space *space, u64 more, u64 *limit)
+u64 ms_pin_excess(u64 more)
 {
-	*limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	if (!more || capable(CAP_IPC_LOCK))
+	u64 limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	u64 after = atomic64_read(&current->mm->pinned_vm) + more;
+
+	if (!more || after <= limit || capable(CAP_IPC_LOCK))
 		return 0;
-	if (atomic64_read(&current->mm->pinned_vm) + more > *limit)
-		return -ENOMEM;
-	return 0;
+	return after - limit;
 }
 
 /* Pin the pages of [first, end) that are not pinned; none on failure. */

@@ -15,7 +15,7 @@ struct ms_pins {
 };
 
 u64 ms_pins_needed(struct ms_backing *b, u64 off, u64 size);
-int ms_pin_check_limit(struct ms_space *space, u64 more, u64 *limit);
+u64 ms_pin_excess(u64 more);
 int ms_pin(struct ms_space *space, struct ms_backing *b, u64 off, u64 size);
 void ms_unpin(struct ms_space *space, struct ms_backing *b, u64 off, u64 size);
 void ms_pins_free(struct ms_backing *b);

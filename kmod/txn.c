@@ -257,7 +257,7 @@ static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
 static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 {
 	struct ms_space *sp = t->space;
-	u64 need, limit, have;
+	u64 need, excess;
 	int err;
 
 	if (!sp->dma) {
@@ -266,11 +266,11 @@ static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 		return -ENOTCONN;
 	}
 	need = ms_pins_needed(mr->backing, mr->offset, mr->r.size);
-	if (ms_pin_check_limit(sp, need, &limit)) {
-		have = atomic64_read(&current->mm->pinned_vm);
+	excess = ms_pin_excess(need);
+	if (excess) {
 		op_err(t, i, NULL,
 		       "pinning %llu pages exceeds RLIMIT_MEMLOCK by %llu pages",
-		       need, have + need - limit);
+		       need, excess);
 		return -ENOMEM;
 	}
 	err = ms_pin(sp, mr->backing, mr->offset, mr->r.size);

@@ -206,6 +206,19 @@ int edu_to_ram(struct edu *e, uint64_t iova, uint32_t len)
 	return edu_dma(e, EDU_BUF, iova, len, EDU_CMD_TO_RAM);
 }
 
+bool edu_round_trip(struct edu *e, uint8_t *host, uint64_t iova, uint8_t seed)
+{
+	uint8_t *dst = host + 4096;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		host[i] = seed + i * 7;
+	memset(dst, 0, 256);
+	if (edu_from_ram(e, iova, 256) || edu_to_ram(e, iova + 4096, 256))
+		return false;
+	return !memcmp(host, dst, 256);
+}
+
 /* Sum of the DMAR fault interrupts on all CPUs. */
 long edu_faults_mark(void)
 {

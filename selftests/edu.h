@@ -29,6 +29,12 @@ int edu_bind(struct edu *e, uint32_t space);
 /* Copy @len bytes from @iova to the device buffer, or back; wait for it. */
 int edu_from_ram(struct edu *e, uint64_t iova, uint32_t len);
 int edu_to_ram(struct edu *e, uint64_t iova, uint32_t len);
+/*
+ * RAM -> edu -> RAM: 256 bytes (from @seed) written at @host, the memory
+ * behind @iova, copied to the device and back to @iova + 4096; true if
+ * they arrived at @host + 4096.
+ */
+bool edu_round_trip(struct edu *e, uint8_t *host, uint64_t iova, uint8_t seed);
 
 /*
  * DMAR faults, counted by the IOMMU's fault interrupt (/proc/interrupts):

@@ -24,6 +24,7 @@
 #include <linux/kvm.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "guest.h"
 #include "nlclient.h"
 
@@ -476,9 +477,19 @@ TEST_F(atomic, tracepoints)
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
 }
 
-/* The VMM side of the kill test: commit for ever, one byte per commit. */
-static void vmm_stream(FIXTURE_DATA(atomic) *self, int out)
+/*
+ * The VMM side of the kill test, in a child: its own socket and space, a
+ * running and a halted vCPU, then commits for ever, one byte per commit.
+ */
+static void vmm_stream(void *arg, int out)
 {
+	FIXTURE_DATA(atomic) *self = arg;
+
+	nlc_close(&self->c);
+	if (nlc_open(&self->c) ||
+	    nlc_space_new(&self->c, "doomed", &self->r))
+		exit(1);
+	self->space = self->r.sp[0].id;
 	if (start_vm(self, 2) || relayout(self))
 		exit(1);
 	{
@@ -531,29 +542,12 @@ static bool kvm_has_vm_of(pid_t pid)
 TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 {
 	long refcnt = module_refcnt();
-	int pipefd[2], status, i;
+	int status, i;
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(pipefd[0]);
-		nlc_close(&self->c); /* the child's own socket and space */
-		if (nlc_open(&self->c) ||
-		    nlc_space_new(&self->c, "doomed", &self->r))
-			exit(1);
-		self->space = self->r.sp[0].id;
-		vmm_stream(self, pipefd[1]);
-	}
-	close(pipefd[1]);
-	for (i = 0; i < 50; i++)
-		ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	pid = child_kill_after(vmm_stream, self, 50, &status);
+	ASSERT_LT(0, pid);
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	close(pipefd[0]);
 
 	ASSERT_EQ(0, nlc_space_dump(&self->c, &self->r));
 	for (i = 0; i < self->r.n; i++)

@@ -27,6 +27,7 @@
 #include <linux/memslot_vfio.h>
 
 #include "kselftest_harness.h"
+#include "child.h"
 #include "edu.h"
 #include "guest.h"
 #include "libmemslot.h"
@@ -119,22 +120,11 @@ static int del(FIXTURE_DATA(dma) *self, uint32_t id)
 	return nlc_txn(&self->c, self->space, &op, 1, &self->r);
 }
 
-/*
- * Through the range at @gpa (backing offset @off): RAM -> edu from one
- * page, edu -> RAM into the next; true if the bytes arrived.
- */
+/* A round trip through the range at @gpa, backing offset @off. */
 static bool round_trip(struct edu *e, uint8_t *mem, uint64_t gpa,
 		       uint64_t off, uint8_t seed)
 {
-	uint8_t *src = mem + off, *dst = mem + off + 4096;
-	int i;
-
-	for (i = 0; i < 256; i++)
-		src[i] = seed + i * 7;
-	memset(dst, 0, 256);
-	if (edu_from_ram(e, gpa, 256) || edu_to_ram(e, gpa + 4096, 256))
-		return false;
-	return !memcmp(src, dst, 256);
+	return edu_round_trip(e, mem + off, gpa, seed);
 }
 
 static uint64_t stat(FIXTURE_DATA(dma) *self, int which)
@@ -580,8 +570,9 @@ static long foll_pins(void)
 }
 
 /* The owner: DMA ranges pinned, then a stream of commits. */
-static void owner_stream(FIXTURE_DATA(dma) *self, int out)
+static void owner_stream(void *arg, int out)
 {
+	FIXTURE_DATA(dma) *self = arg;
 	struct nlc_op op;
 	uint32_t id;
 
@@ -609,27 +600,15 @@ static void owner_stream(FIXTURE_DATA(dma) *self, int out)
 TEST_F_TIMEOUT(dma, owner_killed_mid_stream, 120)
 {
 	long pins = foll_pins();
-	int pipefd[2], status, i;
-	long log;
 	struct edu fresh;
+	int status;
+	long log;
 	pid_t pid;
-	char c;
 
 	edu_close(&self->e); /* the group is the child's now */
 	nlc_close(&self->c);
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(pipefd[0]);
-		owner_stream(self, pipefd[1]);
-	}
-	close(pipefd[1]);
-	for (i = 0; i < 50; i++)
-		ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	close(pipefd[0]);
+	pid = child_kill_after(owner_stream, self, 50, &status);
+	ASSERT_LT(0, pid);
 	EXPECT_EQ(pins, foll_pins()); /* every pin of the child is released */
 
 	/* the device, in a new container with nothing mapped, faults */

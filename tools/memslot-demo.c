@@ -183,16 +183,9 @@ static int setup(struct demo *d)
 static void *dma_loop(void *arg)
 {
 	struct demo *d = arg;
-	uint8_t *src = d->dma_buf, *dst = d->dma_buf + 4096;
-	unsigned int i;
 
 	while (!d->dma_stop) {
-		for (i = 0; i < 256; i++)
-			src[i] = d->dma_trips + i;
-		memset(dst, 0, 256);
-		if (edu_from_ram(&d->edu, DMA_GPA, 256) ||
-		    edu_to_ram(&d->edu, DMA_GPA + 4096, 256) ||
-		    memcmp(src, dst, 256))
+		if (!edu_round_trip(&d->edu, d->dma_buf, DMA_GPA, d->dma_trips))
 			d->dma_wrong++;
 		d->dma_trips++;
 	}
