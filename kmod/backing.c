@@ -5,6 +5,7 @@
  * address space. KVM itself resolves the addresses when the guest faults.
  */
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -12,6 +13,11 @@
 
 #include "backing.h"
 #include "layout.h"
+#include "pin.h"
+
+static unsigned int ms_max_backings = 1024;
+module_param_named(max_backings_per_space, ms_max_backings, uint, 0644);
+MODULE_PARM_DESC(max_backings_per_space, "Backings one space may register");
 
 /* The first address of [addr, end) not covered by a VMA, or @end. */
 static u64 ms_first_unmapped(struct mm_struct *mm, u64 addr, u64 end)
@@ -64,6 +70,12 @@ struct ms_backing *ms_backing_new(struct ms_space *space, u64 addr, u64 size,
 	int err;
 
 	lockdep_assert_held(&space->lock);
+	if (space->nr_backings >= READ_ONCE(ms_max_backings)) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "space %u has %u backings already (memslot.max_backings_per_space)",
+				   space->id, space->nr_backings);
+		return ERR_PTR(-EDQUOT);
+	}
 	err = ms_backing_check(addr, size, tb, extack);
 	if (err)
 		return ERR_PTR(err);
@@ -72,6 +84,7 @@ struct ms_backing *ms_backing_new(struct ms_space *space, u64 addr, u64 size,
 		return ERR_PTR(-ENOMEM);
 	b->addr = addr;
 	b->size = size;
+	ms_pins_init(b);
 	if (name)
 		strscpy(b->name, name, sizeof(b->name));
 	err = xa_alloc(&space->backings, &b->id, b, xa_limit_31b,
@@ -80,6 +93,7 @@ struct ms_backing *ms_backing_new(struct ms_space *space, u64 addr, u64 size,
 		kfree(b);
 		return ERR_PTR(err);
 	}
+	space->nr_backings++;
 	return b;
 }
 
@@ -100,6 +114,8 @@ int ms_backing_del(struct ms_space *space, u32 id, struct nlattr **tb,
 		return -EBUSY;
 	}
 	xa_erase(&space->backings, id);
+	space->nr_backings--;
+	ms_pins_free(b);
 	kfree(b);
 	return 0;
 }

@@ -46,6 +46,28 @@
 	iommu_map(d, iova, pa, size, prot)
 #endif
 
+/*
+ * Interrupt isolation of a group: iommu_group_has_isolated_msi() from
+ * 6.3; before, VFIO type1's own test (an MSI-remapping irq domain, or a
+ * device whose IOMMU remaps interrupts).
+ */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define memslot_compat_group_isolated_msi(g) iommu_group_has_isolated_msi(g)
+#else
+#include <linux/irqdomain.h>
+static inline int memslot_compat_intr_remap(struct device *dev, void *data)
+{
+	return device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP);
+}
+
+#define memslot_compat_group_isolated_msi(g) \
+	(irq_domain_check_msi_remap() || \
+	 iommu_group_for_each_dev(g, NULL, memslot_compat_intr_remap))
+#endif
+
+/* The container's IOMMU domain, on the device's bus. */
+#define memslot_compat_domain_alloc(dev) iommu_domain_alloc((dev)->bus)
+
 #ifndef NL_SET_ERR_MSG_FMT
 
 /*

@@ -13,5 +13,8 @@ int ms_dma_map(struct ms_space *space, struct ms_mrange *mr, u32 flags);
 void ms_dma_unmap(struct ms_space *space, struct ms_mrange *mr);
 void ms_dma_release_range(struct ms_space *space, struct ms_mrange *mr);
 void ms_dma_unbind_space(struct ms_space *space);
+bool ms_dma_bound(struct ms_space *space);
+int ms_dma_check(struct ms_space *space, u64 iova, u64 size, u32 nr_dma,
+		 u64 *resv_start, u64 *resv_size);
 
 #endif /* _MEMSLOT_DMA_H */

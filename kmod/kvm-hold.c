@@ -41,10 +41,14 @@ struct ms_hold_vcpu {
 
 /*
  * One hold. The commit owns a reference, and so does every queued task
- * work until it has run: a work may run after the commit is over.
+ * work until it has run: a work may run after the commit is over. A
+ * queued work also holds its space (ms_space::park_pending counts such
+ * works, so that a thread that never passes a guest entry again strands
+ * at most one work per vCPU of the space).
  */
 struct ms_hold {
 	struct kref ref;
+	struct ms_space *space;		/* counted by each queued work */
 	wait_queue_head_t wq;		/* parked vCPU threads */
 	bool active;			/* the gate is closed */
 	u32 nr_vcpus;
@@ -65,36 +69,65 @@ static void ms_hold_free(struct kref *ref)
 static void ms_hold_park(struct callback_head *work)
 {
 	struct ms_hold *h = container_of(work, struct ms_hold_vcpu, work)->hold;
+	struct ms_space *space = h->space;
 
 	wait_event_killable(h->wq, !READ_ONCE(h->active));
 	kref_put(&h->ref, ms_hold_free);
+	atomic_dec(&space->park_pending);
+	ms_space_put(space);
 	module_put(THIS_MODULE);
+}
+
+/*
+ * The thread running @vcpu, referenced, if it may be parked: a thread of
+ * the space's owner, in the owner's address space (vcpu->pid names the
+ * last thread that ran KVM_RUN, which may have exec'd or left since), and
+ * fewer works pending for the space than it has vCPUs.
+ */
+static struct task_struct *ms_hold_parkable(struct ms_hold *h,
+					    struct kvm_vcpu *vcpu)
+{
+	struct ms_owner *owner = &h->space->owner;
+	struct task_struct *task = NULL;
+	struct pid *pid;
+
+	if (atomic_read(&h->space->park_pending) >= h->nr_vcpus)
+		return NULL;
+	rcu_read_lock();
+	pid = rcu_dereference(vcpu->pid);
+	if (pid)
+		task = pid_task(pid, PIDTYPE_PID);
+	if (task && (task_tgid(task) != owner->tgid ||
+		     READ_ONCE(task->mm) != owner->mm))
+		task = NULL;
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	return task;
 }
 
 /* Queue the park work on the thread running @vcpu (it is in KVM_RUN). */
 static bool ms_hold_park_vcpu(struct ms_hold *h, struct ms_hold_vcpu *hv,
 			      struct kvm_vcpu *vcpu)
 {
-	struct task_struct *task = NULL;
-	struct pid *pid;
+	struct task_struct *task = ms_hold_parkable(h, vcpu);
 	bool queued;
 
-	rcu_read_lock();
-	pid = rcu_dereference(vcpu->pid);
-	if (pid)
-		task = get_pid_task(pid, PIDTYPE_PID);
-	rcu_read_unlock();
 	if (!task)
-		return false;
+		return false; /* the gate alone holds the vCPU */
 	hv->hold = h;
 	init_task_work(&hv->work, ms_hold_park);
 	kref_get(&h->ref);
+	kref_get(&h->space->ref);
+	atomic_inc(&h->space->park_pending);
 	__module_get(THIS_MODULE);
 	queued = !task_work_add(task, &hv->work, TWA_RESUME);
 	if (queued) {
 		kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
 	} else { /* the thread is exiting: the gate alone holds the vCPU */
 		module_put(THIS_MODULE);
+		atomic_dec(&h->space->park_pending);
+		ms_space_put(h->space);
 		kref_put(&h->ref, ms_hold_free);
 	}
 	put_task_struct(task);
@@ -124,12 +157,13 @@ int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *vh)
 	lockdep_assert_held(&space->lock);
 	mutex_lock(&kvm->lock);
 	vh->nr_vcpus = atomic_read(&kvm->online_vcpus);
-	h = kzalloc(struct_size(h, vcpu, vh->nr_vcpus), GFP_KERNEL);
+	h = kzalloc(struct_size(h, vcpu, vh->nr_vcpus), GFP_KERNEL_ACCOUNT);
 	if (!h) {
 		mutex_unlock(&kvm->lock);
 		return -ENOMEM;
 	}
 	kref_init(&h->ref);
+	h->space = space;
 	init_waitqueue_head(&h->wq);
 	h->nr_vcpus = vh->nr_vcpus;
 	h->active = true;

@@ -6,6 +6,7 @@
  */
 #include <linux/slab.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "backing.h"
 #include "netlink.h"
@@ -89,7 +90,9 @@ int memslot_nl_backing_new_doit(struct sk_buff *skb, struct genl_info *info)
 	err = -ENOMEM;
 	if (!msg)
 		goto out_put;
-	mutex_lock(&space->lock);
+	err = ms_space_lock(space, info->extack);
+	if (err)
+		goto out_free;
 	b = ms_backing_new(space, nla_get_u64(tb[MEMSLOT_A_BACKING_ADDR]),
 			   nla_get_u64(tb[MEMSLOT_A_BACKING_SIZE]),
 			   tb[MEMSLOT_A_BACKING_NAME] ?
@@ -106,6 +109,7 @@ int memslot_nl_backing_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ms_space_put(space);
 		return genlmsg_reply(msg, info);
 	}
+out_free:
 	nlmsg_free(msg);
 out_put:
 	ms_space_put(space);
@@ -125,10 +129,13 @@ int memslot_nl_backing_del_doit(struct sk_buff *skb, struct genl_info *info)
 			      MEMSLOT_A_BACKING_SPACE_ID, false, info->extack);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	mutex_lock(&space->lock);
-	err = ms_backing_del(space, nla_get_u32(info->attrs[MEMSLOT_A_BACKING_ID]),
-			     info->attrs, info->extack);
-	mutex_unlock(&space->lock);
+	err = ms_space_lock(space, info->extack);
+	if (!err) {
+		err = ms_backing_del(space,
+				     nla_get_u32(info->attrs[MEMSLOT_A_BACKING_ID]),
+				     info->attrs, info->extack);
+		mutex_unlock(&space->lock);
+	}
 	ms_space_put(space);
 	return err;
 }
@@ -157,8 +164,9 @@ static int ms_get_one(struct sk_buff *skb, struct genl_info *info,
 		return PTR_ERR(space);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	err = -ENOMEM;
-	if (msg) {
-		mutex_lock(&space->lock);
+	if (msg)
+		err = ms_space_lock(space, info->extack);
+	if (!err) {
 		err = fill(msg, space, info->attrs[id_type], info);
 		mutex_unlock(&space->lock);
 	}
@@ -209,19 +217,31 @@ int memslot_nl_range_get_doit(struct sk_buff *skb, struct genl_info *info)
 			  MEMSLOT_A_RANGE_ID, ms_fill_one_range);
 }
 
-/* The space a layout dump is about, from its request's @type attribute. */
+/*
+ * The space a layout dump is about, from its request's @type attribute:
+ * referenced and locked.
+ */
 static struct ms_space *ms_dump_space(struct netlink_callback *cb,
 				      const struct nla_policy *policy,
 				      int maxattr, int type)
 {
 	struct nlattr *tb[MEMSLOT_A_RANGE_MAX + 1];
+	struct ms_space *space;
 	int err;
 
 	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, tb, maxattr, policy,
 			  cb->extack);
 	if (err)
 		return ERR_PTR(err);
-	return ms_find_space(cb->skb, tb[type], type, true, cb->extack);
+	space = ms_find_space(cb->skb, tb[type], type, true, cb->extack);
+	if (IS_ERR(space))
+		return space;
+	err = ms_space_lock(space, cb->extack);
+	if (err) {
+		ms_space_put(space);
+		return ERR_PTR(err);
+	}
+	return space;
 }
 
 static int ms_dump_end(struct sk_buff *skb, int err)
@@ -242,7 +262,6 @@ int memslot_nl_range_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 			      MEMSLOT_A_RANGE_ID, MEMSLOT_A_RANGE_SPACE_ID);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	mutex_lock(&space->lock);
 	cb->seq = space->generation;
 	for (r = ms_layout_first_from(&space->layout, cb->args[0]); r;
 	     r = ms_layout_next(r)) {
@@ -273,7 +292,6 @@ int memslot_nl_backing_get_dumpit(struct sk_buff *skb, struct netlink_callback *
 			      MEMSLOT_A_BACKING_ID, MEMSLOT_A_BACKING_SPACE_ID);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	mutex_lock(&space->lock);
 	cb->seq = space->generation;
 	xa_for_each_start(&space->backings, id, b, id) {
 		err = ms_fill_backing(skb, space, b, NETLINK_CB(cb->skb).portid,
@@ -406,8 +424,41 @@ err_free:
 	return NULL;
 }
 
+/*
+ * Could the reply of a commit reach the sender? Netlink queues nothing on
+ * a socket over its receive buffer (or with an overrun not yet reported),
+ * and a commit whose reply is lost looks failed. Checked before the
+ * commit point, so a commit that cannot answer changes nothing.
+ */
+static int ms_reply_room(struct ms_txn *t, struct sk_buff *skb)
+{
+	struct sock *sk = NETLINK_CB(skb).sk;
+
+	if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+	    !READ_ONCE(sk->sk_err))
+		return 0;
+	NL_SET_ERR_MSG(t->extack,
+		       "the receive buffer is full: read pending messages, then commit");
+	return -ENOBUFS;
+}
+
+/*
+ * The reply of a committed transaction could not be queued after all (an
+ * event filled the buffer meanwhile): the commit stands, and the sender's
+ * next receive fails with ENOBUFS, as for any lost netlink message, so
+ * that it reads the space's generation instead of waiting for a reply.
+ */
+static void ms_reply_lost(struct sk_buff *skb)
+{
+	struct sock *sk = NETLINK_CB(skb).sk;
+
+	WRITE_ONCE(sk->sk_err, ENOBUFS);
+	sk_error_report(sk);
+}
+
 /* Prepare, build reply and event, commit: all or nothing. */
-static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
+static int ms_txn_apply(struct ms_txn *t, struct sk_buff *skb,
+			struct genl_info *info,
 			struct sk_buff **reply, struct sk_buff **event)
 {
 	bool listeners = ms_has_listeners(t->space);
@@ -424,6 +475,9 @@ static int ms_txn_apply(struct ms_txn *t, struct genl_info *info,
 		err = -ENOMEM;
 		goto err_abort;
 	}
+	err = ms_reply_room(t, skb);
+	if (err)
+		goto err_abort;
 	err = ms_txn_commit(t);
 	if (err)
 		goto err_free; /* the commit undid itself */
@@ -453,7 +507,9 @@ static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
 				    "a staged commit carries no ops");
 		return -EINVAL;
 	}
-	mutex_lock(&t->space->lock);
+	err = ms_space_lock(t->space, info->extack);
+	if (err)
+		return err;
 	staged = t->space->staged;
 	t->space->staged = NULL; /* the commit ends it, whatever happens */
 	mutex_unlock(&t->space->lock);
@@ -488,15 +544,20 @@ int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 	t.hold_attr = info->attrs[MEMSLOT_A_TXN_HOLD];
 	t.hold_mode = t.hold_attr ? nla_get_u32(t.hold_attr) :
 				    MEMSLOT_HOLD_MODE_AUTO;
-	mutex_lock(&t.space->lock);
-	err = ms_txn_apply(&t, info, &reply, &event);
+	err = ms_space_lock(t.space, info->extack);
+	if (err)
+		goto out;
+	err = ms_txn_apply(&t, skb, info, &reply, &event);
 	mutex_unlock(&t.space->lock);
+	/* the reply first: the event may go to the same socket */
+	if (!err && genlmsg_reply(reply, info))
+		ms_reply_lost(skb);
 	if (event)
 		ms_multicast(t.space, event);
 out:
 	ms_txn_free(&t);
 	ms_space_put(t.space);
-	return err ?: genlmsg_reply(reply, info);
+	return err;
 }
 
 /* Run @fn on the caller's space named by MEMSLOT_A_TXN_SPACE_ID, locked. */
@@ -511,9 +572,11 @@ static int ms_with_space(struct sk_buff *skb, struct genl_info *info,
 			      MEMSLOT_A_TXN_SPACE_ID, false, info->extack);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	mutex_lock(&space->lock);
-	err = fn(space, info);
-	mutex_unlock(&space->lock);
+	err = ms_space_lock(space, info->extack);
+	if (!err) {
+		err = fn(space, info);
+		mutex_unlock(&space->lock);
+	}
 	ms_space_put(space);
 	return err;
 }
@@ -568,7 +631,9 @@ int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info)
 	err = -ENOMEM;
 	if (!msg)
 		goto out_put;
-	mutex_lock(&space->lock);
+	err = ms_space_lock(space, info->extack);
+	if (err)
+		goto out_free;
 	err = -ENOENT;
 	if (!space->staged)
 		NL_SET_ERR_MSG_FMT(info->extack,

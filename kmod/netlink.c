@@ -15,9 +15,11 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "dma.h"
 #include "netlink.h"
 #include "kvm.h"
 #include "netlink-gen.h"
+#include "range.h"
 #include "space.h"
 
 static const struct genl_multicast_group ms_mcgrps[] = {
@@ -39,14 +41,6 @@ struct genl_family ms_family __ro_after_init = {
 	.mcgrps		= ms_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(ms_mcgrps),
 };
-
-/* Who sent @skb: its socket's netns and port, and the calling process. */
-static void ms_owner_of(struct ms_owner *who, struct sk_buff *skb)
-{
-	who->net = sock_net(skb->sk);
-	who->portid = NETLINK_CB(skb).portid;
-	who->tgid = task_tgid(current);
-}
 
 static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 {
@@ -119,11 +113,14 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	hdr = genlmsg_put(skb, portid, seq, &ms_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	mutex_lock(&space->lock);
+	if (mutex_lock_killable(&space->lock)) {
+		genlmsg_cancel(skb, hdr);
+		return -EINTR;
+	}
 	generation = space->generation;
 	vm = space->vm; /* the reference stays the space's: only read below */
 	stats = space->stats;
-	dma_bound = space->dma;
+	dma_bound = ms_dma_bound(space);
 	mutex_unlock(&space->lock);
 	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
 	    (space->name[0] &&
@@ -170,10 +167,10 @@ static void ms_notify_space(struct ms_space *space, u8 cmd)
 	ms_multicast(space, skb);
 }
 
-static void ms_space_destroy_notify(struct ms_space *space)
+/* From a space's teardown, before it is cleared. */
+void ms_notify_space_del(struct ms_space *space)
 {
 	ms_notify_space(space, MEMSLOT_CMD_SPACE_DEL_NTF);
-	ms_space_destroy(space);
 }
 
 /*
@@ -198,7 +195,7 @@ struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
 	id = nla_get_u32(attr);
 	ms_owner_of(&who, skb);
 	space = ms_space_get_by_id(id);
-	if (space && !ms_owner_matches(space, &who) &&
+	if (space && !ms_owner_matches(&space->owner, &who) &&
 	    !(admin_ok && netlink_capable(skb, CAP_SYS_ADMIN))) {
 		ms_space_put(space);
 		space = NULL;
@@ -237,21 +234,26 @@ int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	ms_owner_of(&who, skb);
-	space = ms_space_create(&who, name_attr ? nla_data(name_attr) : NULL);
+	space = ms_space_create(&who, name_attr ? nla_data(name_attr) : NULL,
+				info->extack);
 	if (IS_ERR(space)) {
-		NL_SET_ERR_MSG(info->extack, "cannot create space");
+		if (!info->extack->_msg)
+			NL_SET_ERR_MSG(info->extack, "cannot create space");
 		err = PTR_ERR(space);
 		goto err_free_msg;
 	}
+	kref_get(&space->ref); /* an exec in another thread may destroy it */
 	err = ms_fill_space(msg, space, info->snd_portid, info->snd_seq, 0,
 			    MEMSLOT_CMD_SPACE_NEW);
 	if (err)
 		goto err_destroy_space;
 	ms_notify_space(space, MEMSLOT_CMD_SPACE_NEW_NTF);
+	ms_space_put(space);
 	return genlmsg_reply(msg, info);
 
 err_destroy_space:
 	ms_space_destroy(space);
+	ms_space_put(space);
 err_free_msg:
 	nlmsg_free(msg);
 	return err;
@@ -260,13 +262,16 @@ err_free_msg:
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ms_space *space;
+	int err;
 
 	space = ms_lookup_space(skb, info, false);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	ms_space_destroy_notify(space);
+	ms_space_destroy(space);
+	/* the caller waits for its own VM's slots and pins to go */
+	err = ms_space_wait_cleared(space);
 	ms_space_put(space);
-	return 0;
+	return err;
 }
 
 /* Check the slot block and address space of a binding against KVM's limits. */
@@ -293,6 +298,13 @@ static int ms_check_binding(const struct ms_binding *vm, struct genl_info *info)
 				    tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE],
 				    "max-slot-size is not a page multiple");
 		return -EINVAL;
+	}
+	if (vm->max_slot_size > MS_MAX_SLOT_SIZE) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
+					tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE],
+					"max-slot-size 0x%llx exceeds 0x%llx",
+					vm->max_slot_size, MS_MAX_SLOT_SIZE);
+		return -ERANGE;
 	}
 	return 0;
 }
@@ -328,11 +340,12 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = ms_check_binding(&vm, info);
 	if (!err)
-		err = ms_space_bind(space, &vm);
+		err = ms_space_bind(space, &vm, info->extack);
 	if (err == -EBUSY)
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_ID],
-					"space %u is already bound to a VM",
-					space->id);
+		info->extack->bad_attr = tb[MEMSLOT_A_SPACE_ID];
+	if (err == -EADDRINUSE)
+		info->extack->bad_attr = tb[MEMSLOT_A_SPACE_SLOT_BASE] ?:
+					 tb[MEMSLOT_A_SPACE_SLOT_COUNT];
 	if (err)
 		ms_kvm_put_vm(vm.kvm);
 out_put_space:
@@ -374,7 +387,7 @@ static bool ms_dump_visible(struct netlink_callback *cb,
 	struct ms_owner who;
 
 	ms_owner_of(&who, cb->skb);
-	return ms_owner_matches(space, &who) ||
+	return ms_owner_matches(&space->owner, &who) ||
 	       netlink_capable(cb->skb, CAP_SYS_ADMIN);
 }
 
@@ -411,18 +424,9 @@ static int ms_netlink_notify(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
 {
 	struct netlink_notify *n = ptr;
-	unsigned long index = 0;
-	struct ms_space *space;
 
-	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
-		return NOTIFY_DONE;
-	while ((space = ms_space_next(&index))) {
-		if (net_eq(space->owner.net, n->net) &&
-		    space->owner.portid == n->portid)
-			ms_space_destroy_notify(space);
-		ms_space_put(space);
-		index++;
-	}
+	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC)
+		ms_owner_socket_released(n->net, n->portid);
 	return NOTIFY_DONE;
 }
 

@@ -17,6 +17,7 @@ struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
 			       int type, bool admin_ok,
 			       struct netlink_ext_ack *extack);
 bool ms_has_listeners(struct ms_space *space);
+void ms_notify_space_del(struct ms_space *space);
 void ms_multicast(struct ms_space *space, struct sk_buff *skb);
 void ms_netlink_uninit(void);
 

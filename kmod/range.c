@@ -11,17 +11,17 @@
 
 #include "range.h"
 
-/* Without a limit, stay well under KVM's own (2^31 - 1 pages a slot). */
-#define MS_DEFAULT_CHUNK	BIT_ULL(42)
-
 u64 ms_chunk_size(const struct ms_space *space)
 {
-	return space->vm.max_slot_size ?: MS_DEFAULT_CHUNK;
+	return space->vm.max_slot_size ?: MS_MAX_SLOT_SIZE;
 }
 
-u32 ms_range_nr_slots(const struct ms_space *space, u64 size)
+/* Slots a range of @size takes; computed without overflow for any size. */
+u64 ms_range_nr_slots(const struct ms_space *space, u64 size)
 {
-	return div64_u64(size + ms_chunk_size(space) - 1, ms_chunk_size(space));
+	u64 chunk = ms_chunk_size(space);
+
+	return div64_u64(size, chunk) + !!(size % chunk);
 }
 
 u32 ms_kvm_flags(u32 range_flags)
@@ -44,7 +44,7 @@ struct ms_mrange *ms_range_alloc(struct ms_space *space, u64 gpa, u64 size,
 	lockdep_assert_held(&space->lock);
 	if (!mr)
 		return NULL;
-	mr->nr_slots = ms_range_nr_slots(space, size);
+	mr->nr_slots = ms_range_nr_slots(space, size); /* checked by the caller */
 	mr->slots = kcalloc(mr->nr_slots, sizeof(*mr->slots),
 			    GFP_KERNEL_ACCOUNT);
 	if (!mr->slots) {

@@ -12,8 +12,11 @@ struct ms_slot_state {
 	u32 kvm_flags;		/* KVM_MEM_* */
 };
 
+/* Largest KVM slot of a space; well under KVM's own 2^31 - 1 pages. */
+#define MS_MAX_SLOT_SIZE	BIT_ULL(42)
+
 u64 ms_chunk_size(const struct ms_space *space);
-u32 ms_range_nr_slots(const struct ms_space *space, u64 size);
+u64 ms_range_nr_slots(const struct ms_space *space, u64 size);
 struct ms_mrange *ms_range_alloc(struct ms_space *space, u64 gpa, u64 size,
 				 struct ms_backing *backing, u64 offset,
 				 u32 flags);

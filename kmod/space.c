@@ -11,6 +11,11 @@
  * Each live space holds a reference on this module, so the module cannot be
  * unloaded while any owner still has one: rmmod fails with EBUSY (like kvm
  * with live VMs) rather than tearing down a running guest's memory.
+ *
+ * Teardown (KVM slot deletions, which wait for SRCU grace periods a VMM's
+ * vCPUs can stretch; unpinning) runs in a work item, never in the context
+ * that destroys the space: that may be the netlink release notifier under
+ * the global netlink_chain lock, or the exit of the owner's mm.
  */
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
@@ -24,12 +29,14 @@
 
 #include "dma.h"
 #include "kvm.h"
+#include "netlink.h"
 #include "pin.h"
 #include "range.h"
 #include "space.h"
 #include "txn.h"
 
 static DEFINE_XARRAY_ALLOC1(ms_spaces);
+static struct workqueue_struct *ms_wq;	/* teardowns */
 static u32 ms_spaces_next_id;	/* cyclic allocation; under the xarray's lock */
 
 /* Bumped on every insert and erase, so dumps can detect a change under them. */
@@ -40,16 +47,22 @@ unsigned int ms_space_registry_seq(void)
 	return atomic_read(&ms_spaces_seq);
 }
 
-bool ms_owner_matches(const struct ms_space *space,
-		      const struct ms_owner *who)
+int __init ms_space_init(void)
 {
-	return net_eq(space->owner.net, who->net) &&
-	       space->owner.portid == who->portid &&
-	       space->owner.tgid == who->tgid;
+	ms_wq = alloc_workqueue("memslot", WQ_UNBOUND, 0);
+	return ms_wq ? 0 : -ENOMEM;
 }
 
+void ms_space_exit(void)
+{
+	destroy_workqueue(ms_wq);
+}
+
+static void ms_space_teardown(struct work_struct *work);
+
 struct ms_space *ms_space_create(const struct ms_owner *owner,
-				 const char *name)
+				 const char *name,
+				 struct netlink_ext_ack *extack)
 {
 	struct ms_space *space;
 	u32 id;
@@ -65,8 +78,13 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 	if (name)
 		strscpy(space->name, name, sizeof(space->name));
 	space->owner = *owner;
-	get_pid(space->owner.tgid);
+	err = ms_owner_hold(&space->owner, extack);
+	if (err)
+		goto err_free_space;
 	kref_init(&space->ref);
+	INIT_WORK(&space->teardown, ms_space_teardown);
+	init_completion(&space->cleared);
+	INIT_LIST_HEAD(&space->mm_node);
 	mutex_init(&space->lock);
 	space->generation = 1;
 	ms_layout_init(&space->layout);
@@ -77,14 +95,16 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 	err = xa_alloc_cyclic(&ms_spaces, &id, space, xa_limit_31b,
 			      &ms_spaces_next_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
-		goto err_free_space;
+		goto err_release_owner;
 	space->id = id;
+	ms_owner_link(space);
 	atomic_inc(&ms_spaces_seq);
 	return space;
 
-err_free_space:
-	put_pid(space->owner.tgid);
+err_release_owner:
 	mutex_destroy(&space->lock);
+	ms_owner_release(&space->owner);
+err_free_space:
 	kfree(space);
 err_put_module:
 	module_put(THIS_MODULE);
@@ -107,7 +127,7 @@ static void ms_space_release(struct kref *ref)
 	bitmap_free(space->vm.slots_used);
 	if (space->vm.kvm)
 		ms_kvm_put_vm(space->vm.kvm);
-	put_pid(space->owner.tgid);
+	ms_owner_release(&space->owner);
 	mutex_destroy(&space->lock);
 	call_rcu(&space->rcu, ms_space_free_rcu);
 	/* The module's exit waits for this callback with rcu_barrier(). */
@@ -117,6 +137,47 @@ static void ms_space_release(struct kref *ref)
 void ms_space_put(struct ms_space *space)
 {
 	kref_put(&space->ref, ms_space_release);
+}
+
+/*
+ * Bindings of all spaces, to keep the slot blocks of spaces bound to one
+ * VM apart: each space's ms_binding::node while it may use slots.
+ */
+static LIST_HEAD(ms_bindings);
+static DEFINE_MUTEX(ms_bindings_lock);	/* protects ms_bindings */
+
+/* Take @vm's slot block of its VM, unless another space uses part of it. */
+static int ms_binding_claim(struct ms_space *space, struct ms_binding *vm,
+			    struct netlink_ext_ack *extack)
+{
+	struct ms_space *other;
+	int err = 0;
+
+	mutex_lock(&ms_bindings_lock);
+	list_for_each_entry(other, &ms_bindings, vm.node) {
+		if (other->vm.kvm != vm->kvm ||
+		    other->vm.slot_base >= vm->slot_base + vm->slot_count ||
+		    vm->slot_base >= other->vm.slot_base + other->vm.slot_count)
+			continue;
+		NL_SET_ERR_MSG_FMT(extack,
+				   "slots %u..%u of this VM overlap space %u's %u..%u",
+				   vm->slot_base, vm->slot_base + vm->slot_count - 1,
+				   other->id, other->vm.slot_base,
+				   other->vm.slot_base + other->vm.slot_count - 1);
+		err = -EADDRINUSE;
+		break;
+	}
+	if (!err)
+		list_add(&space->vm.node, &ms_bindings);
+	mutex_unlock(&ms_bindings_lock);
+	return err;
+}
+
+static void ms_binding_unclaim(struct ms_space *space)
+{
+	mutex_lock(&ms_bindings_lock);
+	list_del_init(&space->vm.node);
+	mutex_unlock(&ms_bindings_lock);
 }
 
 /* Remove every range from KVM and free ranges and backings. */
@@ -138,30 +199,74 @@ static void ms_space_clear(struct ms_space *space)
 		xa_erase(&space->ranges, id);
 		ms_range_free(space, mr);
 	}
-	if (space->vm.kvm)
+	if (space->vm.kvm) {
 		ms_kvm_unlock(space);
+		ms_binding_unclaim(space);
+	}
 	ms_dma_unbind_space(space);
 	xa_for_each(&space->backings, id, backing) {
 		xa_erase(&space->backings, id);
 		ms_pins_free(backing);
 		kfree(backing);
 	}
-	ms_pin_release_mm(space);
+	space->nr_backings = 0;
 	mutex_unlock(&space->lock);
 }
 
+/* The work of ms_space_destroy(): it owns the registry's reference. */
+static void ms_space_teardown(struct work_struct *work)
+{
+	struct ms_space *space = container_of(work, struct ms_space, teardown);
+
+	ms_notify_space_del(space);
+	ms_space_clear(space);
+	complete_all(&space->cleared);
+	ms_space_put(space);
+}
+
 /*
- * Remove @space from the registry, take its ranges out of the VM and drop
- * the registry's reference. Returns with @space still valid if the caller
- * holds its own reference.
+ * Remove @space from the registry and the owner's indexes, so that no
+ * request finds it and every request holding it finds it dead under its
+ * lock (ms_space_lock()); then have the teardown work take its ranges out
+ * of the VM and drop the registry's reference. Any context that may
+ * sleep; it waits for nothing. The caller's own reference stays valid.
  */
 void ms_space_destroy(struct ms_space *space)
 {
 	if (xa_erase(&ms_spaces, space->id) != space)
 		return; /* lost a race with another destroyer */
 	atomic_inc(&ms_spaces_seq);
-	ms_space_clear(space);
-	ms_space_put(space);
+	ms_owner_unlink(space);
+	queue_work(ms_wq, &space->teardown);
+}
+
+/* Wait (killable) until a destroyed space is cleared; the caller holds it. */
+int ms_space_wait_cleared(struct ms_space *space)
+{
+	return wait_for_completion_killable(&space->cleared);
+}
+
+/* Wait for every teardown queued so far (tests, module exit). */
+void ms_space_flush(void)
+{
+	flush_workqueue(ms_wq);
+}
+
+/*
+ * Lock a space for a request that found it earlier: killable, and
+ * -ENOENT if it was destroyed since (its teardown clears it under this
+ * lock, after it left the registry).
+ */
+int ms_space_lock(struct ms_space *space, struct netlink_ext_ack *extack)
+{
+	if (mutex_lock_killable(&space->lock))
+		return -EINTR;
+	if (ms_space_live(space))
+		return 0;
+	mutex_unlock(&space->lock);
+	NL_SET_ERR_MSG_FMT(extack, "space %u: no such space for this socket",
+			   space->id);
+	return -ENOENT;
 }
 
 struct ms_mrange *ms_space_range(struct ms_space *space, u32 id)
@@ -180,23 +285,34 @@ struct ms_backing *ms_space_backing(struct ms_space *space, u32 id)
  * Bind @space to a VM, taking over the reference in @vm->kvm on success.
  * A space is bound once: its slots may already be in use.
  */
-int ms_space_bind(struct ms_space *space, const struct ms_binding *vm)
+int ms_space_bind(struct ms_space *space, const struct ms_binding *vm,
+		  struct netlink_ext_ack *extack)
 {
-	int err = 0;
-
 	unsigned long *slots = bitmap_zalloc(vm->slot_count, GFP_KERNEL_ACCOUNT);
+	int err;
 
 	if (!slots)
 		return -ENOMEM;
-	mutex_lock(&space->lock);
+	err = ms_space_lock(space, extack);
+	if (err)
+		goto out_free;
 	if (space->vm.kvm) {
+		NL_SET_ERR_MSG_FMT(extack, "space %u is already bound to a VM",
+				   space->id);
 		err = -EBUSY;
-	} else {
-		space->vm = *vm;
-		space->vm.slots_used = slots;
-		slots = NULL;
+		goto out_unlock;
 	}
+	space->vm = *vm;
+	err = ms_binding_claim(space, &space->vm, extack);
+	if (err) {
+		memset(&space->vm, 0, sizeof(space->vm));
+		goto out_unlock;
+	}
+	space->vm.slots_used = slots;
+	slots = NULL;
+out_unlock:
 	mutex_unlock(&space->lock);
+out_free:
 	bitmap_free(slots);
 	return err;
 }

@@ -2,21 +2,23 @@
 #ifndef _MEMSLOT_SPACE_H
 #define _MEMSLOT_SPACE_H
 
+#include <linux/completion.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <uapi/linux/memslot.h>
 
 #include "layout.h"
+#include "owner.h"
 
 struct kvm;
 struct ms_dma;
-struct ms_pins;
 struct ms_staged;
-struct mm_struct;
-struct net;
-struct pid;
+struct netlink_ext_ack;
 
 /* What a space is bound to in KVM; see ms_space_bind(). */
 struct ms_binding {
@@ -27,6 +29,7 @@ struct ms_binding {
 	u64 max_slot_size;	/* bytes; 0: no limit */
 	unsigned long *slots_used; /* bitmap of slot_count bits */
 	u32 nr_used;		/* bits set in slots_used */
+	struct list_head node;	/* in ms_bindings (space.c) while bound */
 };
 
 /* Host memory of the owner, registered once and mapped by ranges. */
@@ -36,7 +39,7 @@ struct ms_backing {
 	u64 size;
 	unsigned int users;	/* ranges mapping it, committed or prepared */
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
-	struct ms_pins *pins;	/* DMA pins of its pages, or NULL; pin.c */
+	struct xarray pins;	/* struct ms_pin_chunk by chunk; pin.c */
 };
 
 /* Where a range is in the transaction being prepared, if any. */
@@ -75,22 +78,17 @@ struct ms_stats {
 	u64 last_pins_taken, last_pins_dropped;
 };
 
-/*
- * Who owns a space: one netlink socket (netns + portid) used by one thread
- * group. Every request must match all three; see ms_owner_matches().
- */
-struct ms_owner {
-	struct net *net;	/* not counted: the socket pins it until release */
-	u32 portid;
-	struct pid *tgid;	/* counted reference */
-};
-
 struct ms_space {
 	u32 id;				/* constant; key in the registry */
 	char name[MEMSLOT_NAME_MAX_LEN + 1];	/* constant after create */
 	struct ms_owner owner;		/* constant after create */
 	struct kref ref;		/* registry + in-flight users */
 	struct rcu_head rcu;
+	struct hlist_node port_node;	/* under ms_owners_lock (owner.c) */
+	struct list_head mm_node;	/* under ms_owners_lock (owner.c) */
+	struct work_struct teardown;	/* ms_space_destroy() queues it */
+	struct completion cleared;	/* the teardown has cleared it */
+	atomic_t park_pending;		/* vCPU park works queued (kvm-hold.c) */
 
 	/*
 	 * Protects everything below. Taken before the bound VM's slots_lock
@@ -103,16 +101,24 @@ struct ms_space {
 	struct xarray ranges;		/* ms_mrange by id */
 	u32 next_range_id;		/* cyclic allocation of range ids */
 	struct xarray backings;		/* ms_backing by id */
+	u32 nr_backings;
 	struct ms_staged *staged;	/* open staged transaction, or NULL */
 	struct ms_stats stats;
 	struct ms_dma *dma;		/* bound VFIO container, or NULL */
-	struct mm_struct *pin_mm;	/* charged for pins; counted (mmgrab) */
+	u32 nr_dma;			/* ranges pinned for DMA */
 };
 
+int ms_space_init(void);
+void ms_space_exit(void);
 struct ms_space *ms_space_create(const struct ms_owner *owner,
-				 const char *name);
+				 const char *name,
+				 struct netlink_ext_ack *extack);
 void ms_space_destroy(struct ms_space *space);
-int ms_space_bind(struct ms_space *space, const struct ms_binding *vm);
+int ms_space_wait_cleared(struct ms_space *space);
+void ms_space_flush(void);
+int ms_space_lock(struct ms_space *space, struct netlink_ext_ack *extack);
+int ms_space_bind(struct ms_space *space, const struct ms_binding *vm,
+		  struct netlink_ext_ack *extack);
 void ms_space_put(struct ms_space *space);
 struct ms_mrange *ms_space_range(struct ms_space *space, u32 id);
 struct ms_backing *ms_space_backing(struct ms_space *space, u32 id);
@@ -120,7 +126,5 @@ struct ms_space *ms_space_get_by_id(u32 id);
 bool ms_space_live(struct ms_space *space);
 struct ms_space *ms_space_next(unsigned long *index);
 unsigned int ms_space_registry_seq(void);
-bool ms_owner_matches(const struct ms_space *space,
-		      const struct ms_owner *who);
 
 #endif /* _MEMSLOT_SPACE_H */

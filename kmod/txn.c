@@ -257,16 +257,26 @@ static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
 static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 {
 	struct ms_space *sp = t->space;
-	u64 need, excess;
+	u64 need, excess, rs = 0, rl = 0;
 	int err;
 
-	if (!sp->dma) {
+	err = ms_dma_check(sp, mr->r.gpa, mr->r.size, sp->nr_dma, &rs, &rl);
+	if (err == -ENOTCONN)
 		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_FLAGS],
 		       "dma: no VFIO container is bound to space %u", sp->id);
-		return -ENOTCONN;
-	}
+	else if (err == -EDQUOT)
+		op_err(t, i, NULL, "dma: %u DMA ranges (memslot.dma_entry_limit)",
+		       sp->nr_dma);
+	else if (err == -EADDRNOTAVAIL)
+		op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is reserved (0x%llx+0x%llx)",
+		       mr->r.gpa, mr->r.size, rs, rl);
+	else if (err)
+		op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is outside 0x%llx+0x%llx",
+		       mr->r.gpa, mr->r.size, rs, rl);
+	if (err)
+		return err;
 	need = ms_pins_needed(mr->backing, mr->offset, mr->r.size);
-	excess = ms_pin_excess(need);
+	excess = ms_pin_excess(sp, need);
 	if (excess) {
 		op_err(t, i, NULL,
 		       "pinning %llu pages exceeds RLIMIT_MEMLOCK by %llu pages",
@@ -274,12 +284,17 @@ static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 		return -ENOMEM;
 	}
 	err = ms_pin(sp, mr->backing, mr->offset, mr->r.size);
-	if (err) {
+	if (err == -ESTALE)
+		op_err(t, i, NULL,
+		       "backing %u was remapped under pinned pages at 0x%llx+0x%llx",
+		       mr->backing->id, mr->offset, mr->r.size);
+	else if (err)
 		op_err(t, i, NULL, "cannot pin 0x%llx+0x%llx of backing %u: %d",
 		       mr->offset, mr->r.size, mr->backing->id, err);
+	if (err)
 		return err;
-	}
 	mr->pinned = true;
+	sp->nr_dma++;
 	return 0;
 }
 
@@ -292,24 +307,28 @@ static int ms_prep_add(struct ms_txn *t, u32 i)
 	struct ms_range *clash;
 	u32 flags = op->tb[MEMSLOT_A_OP_FLAGS] ?
 		    nla_get_u32(op->tb[MEMSLOT_A_OP_FLAGS]) : 0;
+	u64 nr_slots;
 	int err;
 
 	err = ms_prep_add_check(t, i, &b);
 	if (err)
 		return err;
+	nr_slots = ms_range_nr_slots(sp, op_u64(op, MEMSLOT_A_OP_SIZE));
+	if (nr_slots > sp->vm.slot_count - sp->vm.nr_used) {
+		op_err(t, i, op->tb[MEMSLOT_A_OP_SIZE],
+		       "slot budget: needs %llu slot(s), %u of %u free",
+		       nr_slots, sp->vm.slot_count - sp->vm.nr_used,
+		       sp->vm.slot_count);
+		return -ENOSPC;
+	}
 	mr = ms_range_alloc(sp, op_u64(op, MEMSLOT_A_OP_GPA),
 			    op_u64(op, MEMSLOT_A_OP_SIZE), b,
 			    op_u64(op, MEMSLOT_A_OP_OFFSET), flags);
 	if (!mr)
 		return -ENOMEM;
 	err = ms_range_take_slots(sp, mr);
-	if (err) {
-		op_err(t, i, NULL, "slot budget: needs %u slot(s), %u of %u free",
-		       mr->nr_slots,
-		       sp->vm.slot_count - sp->vm.nr_used,
-		       sp->vm.slot_count);
+	if (WARN_ON_ONCE(err)) /* the budget was checked above */
 		goto err_free;
-	}
 	clash = ms_layout_insert(&sp->layout, &mr->r);
 	if (clash) {
 		ms_clash_msg(t, i, mr, container_of(clash, struct ms_mrange, r));
@@ -427,9 +446,11 @@ static void ms_txn_unprepare(struct ms_txn *t)
 
 		switch (mr->state) {
 		case MS_RANGE_ADDING:
-			if (mr->pinned)
+			if (mr->pinned) {
 				ms_unpin(sp, mr->backing, mr->offset,
 					 mr->r.size);
+				sp->nr_dma--;
+			}
 			xa_erase(&sp->ranges, mr->id);
 			ms_layout_remove(&sp->layout, &mr->r);
 			ms_range_give_slots(sp, mr);
@@ -440,9 +461,11 @@ static void ms_txn_unprepare(struct ms_txn *t)
 			WARN_ON_ONCE(ms_layout_insert(&sp->layout, &mr->r));
 			break;
 		default:
-			if (mr->dma_gain)
+			if (mr->dma_gain) {
 				ms_unpin(sp, mr->backing, mr->offset,
 					 mr->r.size);
+				sp->nr_dma--;
+			}
 			mr->pinned &= !mr->dma_gain;
 			mr->dma_gain = false;
 			mr->dma_reprot = false;
@@ -674,8 +697,10 @@ static void ms_txn_dma_unmap(struct ms_txn *t)
 			ms_dma_unmap(t->space, t->ops[i].mr);
 	for (i = 0; i < t->n_ops; i++) {
 		mr = t->ops[i].mr;
-		if (mr->dma_early) /* as it was: its flags are the old ones */
-			WARN_ON_ONCE(ms_dma_map(t->space, mr, mr->flags));
+		/* as it was: its flags are the old ones; its pins stayed */
+		if (mr->dma_early && ms_dma_map(t->space, mr, mr->flags))
+			pr_err_ratelimited("memslot: space %u: range %u could not be mapped for DMA again\n",
+					   t->space->id, mr->id);
 		mr->dma_early = false;
 	}
 }
@@ -717,6 +742,23 @@ static int ms_txn_dma_map(struct ms_txn *t)
 	return err;
 }
 
+/*
+ * Put back the slot of step @k. KVM refuses only if the VMM changed the
+ * module's slots behind its back or memory ran out: counted and logged,
+ * and the VM is left as KVM has it.
+ */
+static void ms_txn_undo_step(struct ms_txn *t, u32 k)
+{
+	int err = ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].old);
+
+	if (!err)
+		return;
+	t->space->stats.failed++;
+	pr_err_ratelimited("memslot: space %u: rollback of slot %u failed: %d\n",
+			   t->space->id, t->space->vm.slot_base + t->steps[k].idx,
+			   err);
+}
+
 /* Run the steps under slots_lock; on failure undo those taken. */
 static int ms_txn_run_steps(struct ms_txn *t)
 {
@@ -737,8 +779,7 @@ static int ms_txn_run_steps(struct ms_txn *t)
 		       s->new.size ? s->new.gpa : s->old.gpa,
 		       s->new.size ?: s->old.size);
 		while (k--)
-			WARN_ON_ONCE(ms_kvm_set_slot(t->space, t->steps[k].idx,
-						     &t->steps[k].old));
+			ms_txn_undo_step(t, k);
 	}
 	ms_kvm_unlock(t->space);
 	return err;
