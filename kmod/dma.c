@@ -45,7 +45,7 @@ MODULE_PARM_DESC(dma_entry_limit, "DMA ranges one space may map");
 /**
  * struct ms_dma - one container using the backend
  * @ref: the container's, and its space's while the space points to it
- * @lock: protects @domain, @groups and @resv
+ * @lock: see the member
  * @domain: from the first group's device; freed with the last reference
  * @groups: groups attached
  * @resv: reserved IOVA regions of the attached groups (iommu_resv_region)
@@ -53,7 +53,7 @@ MODULE_PARM_DESC(dma_entry_limit, "DMA ranges one space may map");
  */
 struct ms_dma {
 	struct kref ref;
-	struct mutex lock;
+	struct mutex lock;		/* protects domain, groups, resv */
 	struct iommu_domain *domain;
 	u32 groups;
 	struct list_head resv;

@@ -27,7 +27,7 @@
 #include "owner.h"
 #include "space.h"
 
-unsigned int ms_max_spaces_per_user = 64;
+unsigned int ms_max_spaces_per_user = 1024;
 module_param_named(max_spaces_per_user, ms_max_spaces_per_user, uint, 0644);
 MODULE_PARM_DESC(max_spaces_per_user, "Spaces one user (uid) may own at once");
 

@@ -202,6 +202,8 @@ static void ms_space_clear(struct ms_space *space)
 	if (space->vm.kvm) {
 		ms_kvm_unlock(space);
 		ms_binding_unclaim(space);
+		ms_kvm_put_vm(space->vm.kvm); /* the VM may go with the space */
+		space->vm.kvm = NULL;
 	}
 	ms_dma_unbind_space(space);
 	xa_for_each(&space->backings, id, backing) {

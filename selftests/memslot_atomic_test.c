@@ -541,7 +541,7 @@ static bool kvm_has_vm_of(pid_t pid)
  */
 TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 {
-	long refcnt = module_refcnt();
+	long refcnt = (nlc_flush(), module_refcnt()); /* earlier teardowns done */
 	int status, i;
 	pid_t pid;
 
@@ -552,7 +552,8 @@ TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 	ASSERT_EQ(0, nlc_space_dump(&self->c, &self->r));
 	for (i = 0; i < self->r.n; i++)
 		EXPECT_NE(pid, self->r.sp[i].owner_pid);
-	/* the last thread's exit closed the socket: teardown is done */
+	/* the last thread's exit closed the socket and ended the mm */
+	ASSERT_EQ(0, nlc_flush());
 	EXPECT_FALSE(kvm_has_vm_of(pid));
 	EXPECT_EQ(refcnt, module_refcnt());
 

@@ -609,6 +609,7 @@ TEST_F_TIMEOUT(dma, owner_killed_mid_stream, 120)
 	nlc_close(&self->c);
 	pid = child_kill_after(owner_stream, self, 50, &status);
 	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, nlc_flush());
 	EXPECT_EQ(pins, foll_pins()); /* every pin of the child is released */
 
 	/* the device, in a new container with nothing mapped, faults */
@@ -685,6 +686,7 @@ TEST(library_and_memslotctl)
 	snprintf(args, sizeof(args), "-j space show %u", space);
 	EXPECT_NE(NULL, strstr(ctl_out(args), "\"dma_bound\":true"));
 	memslot_close(ms); /* the space goes, and its pins */
+	ASSERT_EQ(0, nlc_flush());
 	EXPECT_EQ(0, vm_pin_kb());
 	edu_close(&e);
 	guest_close(&g);

@@ -117,6 +117,7 @@ TEST_F(mod, unload_refused_while_a_space_lives)
 	EXPECT_EQ(0, nlc_space_get(&c, id, &r));
 
 	nlc_close(&c); /* the owner goes: the space and its reference too */
+	ASSERT_EQ(0, nlc_flush());
 	EXPECT_EQ(0, module_refcnt());
 	ASSERT_EQ(0, unload());
 	EXPECT_FALSE(family_present());
@@ -138,6 +139,7 @@ TEST_F(mod, fifty_reloads_leave_no_trace)
 		ASSERT_EQ(0, nlc_open(&c));
 		ASSERT_EQ(0, nlc_space_new(&c, NULL, &r));
 		nlc_close(&c);
+		ASSERT_EQ(0, nlc_flush());
 	}
 	EXPECT_EQ(0, kmsg_new_records(_metadata, kmsg));
 	EXPECT_EQ(0, module_refcnt());

@@ -481,6 +481,7 @@ TEST_F(txn, closing_the_socket_unmaps_everything)
 	ASSERT_NE(0, add(self, 1 * MB, 1 * MB, 0, 0));
 	ASSERT_EQ(GUEST_OK, rd(self, 1 * MB, &v));
 	nlc_close(&self->c);
+	ASSERT_EQ(0, nlc_flush());
 	EXPECT_EQ(GUEST_MMIO, rd(self, 1 * MB, &v));
 	/* the VMM's own slot was never ours to touch */
 	EXPECT_EQ(GUEST_OK, rd(self, GUEST_CODE_GPA, &v));

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -513,4 +514,37 @@ int nlc_drop_privileges(void)
 	    setresuid(65534, 65534, 65534))
 		return -errno;
 	return 0;
+}
+
+int nlc_flush(void)
+{
+	int fd = open("/sys/kernel/debug/memslot/flush", O_WRONLY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1", 1) != 1)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int nlc_param(const char *name, long val, long *old)
+{
+	char path[128], buf[32];
+	int fd, n, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/memslot/parameters/%s", name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n > 0 && old) {
+		buf[n] = 0;
+		*old = strtol(buf, NULL, 10);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld", val);
+	if (pwrite(fd, buf, n, 0) != n)
+		err = -errno;
+	close(fd);
+	return err;
 }

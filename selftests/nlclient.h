@@ -108,6 +108,14 @@ int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res);
 int nlc_join_events(struct nlc *c);
 int nlc_read_events(struct nlc *c, struct nlc_result *res);
 
+/*
+ * Wait until every space destroyed so far is torn down (slots, pins and
+ * references gone): debugfs memslot/flush. 0 or -errno.
+ */
+int nlc_flush(void);
+/* Set memslot's module parameter @name to @val; its old value in *@old. */
+int nlc_param(const char *name, long val, long *old);
+
 /* Drop all privileges of the calling process (uid/gid nobody). */
 int nlc_drop_privileges(void);
 

@@ -5,7 +5,7 @@
 # kernel, and exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test memslot_dma_test memslot_lib_test memslot_module_test)
+tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test memslot_dma_test memslot_security_test memslot_lib_test memslot_module_test)
 rc=0
 for v in "$@"; do
 	out=$top/build/vm-$v
