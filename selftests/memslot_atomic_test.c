@@ -508,19 +508,6 @@ static void vmm_stream(void *arg, int out)
 	exit(1);
 }
 
-static long module_refcnt(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/memslot/refcnt", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = 0;
-	close(fd);
-	return buf[0] ? atol(buf) : -1;
-}
-
 /* Whether KVM still has a VM of @pid (its debugfs directory "pid-fd"). */
 static bool kvm_has_vm_of(pid_t pid)
 {
@@ -541,7 +528,7 @@ static bool kvm_has_vm_of(pid_t pid)
  */
 TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 {
-	long refcnt = (nlc_flush(), module_refcnt()); /* earlier teardowns done */
+	long refcnt = (nlc_flush(), nlc_module_refcnt()); /* earlier teardowns done */
 	int status, i;
 	pid_t pid;
 
@@ -555,7 +542,7 @@ TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 	/* the last thread's exit closed the socket and ended the mm */
 	ASSERT_EQ(0, nlc_flush());
 	EXPECT_FALSE(kvm_has_vm_of(pid));
-	EXPECT_EQ(refcnt, module_refcnt());
+	EXPECT_EQ(refcnt, nlc_module_refcnt());
 
 	/* still usable: a new VM, a commit that holds */
 	ASSERT_EQ(0, start_vm(self, 1));

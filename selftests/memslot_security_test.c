@@ -351,19 +351,6 @@ TEST_F(sec, owner_exit_destroys_spaces_a_child_keeps_open)
 	waitpid(child, NULL, 0);
 }
 
-static long module_refcnt(void)
-{
-	char buf[32] = "";
-	int fd = open("/sys/module/memslot/refcnt", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (read(fd, buf, sizeof(buf) - 1) <= 0)
-		buf[0] = 0;
-	close(fd);
-	return buf[0] ? atol(buf) : -1;
-}
-
 struct regs_spinner {
 	int vcpu;
 	volatile bool stop;
@@ -414,7 +401,7 @@ TEST_F(sec, stranded_park_works_are_bounded)
 	ASSERT_EQ(0, guest_loop_start(&self->g, 0, &loop));
 	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, 10));
 	ASSERT_EQ(0, pthread_create(&t, NULL, spin_get_regs, &spin));
-	base = module_refcnt();
+	base = nlc_module_refcnt();
 	for (i = 0, n = 0; i < 100; i++) {
 		struct nlc_op rm = NLC_REMOVE(id);
 
@@ -422,7 +409,7 @@ TEST_F(sec, stranded_park_works_are_bounded)
 					  1, MEMSLOT_HOLD_MODE_ALWAYS, &self->r))
 			TH_LOG("%s", self->r.msg);
 		id = id ? 0 : self->r.added[0].id;
-		now = module_refcnt();
+		now = nlc_module_refcnt();
 		most = now - base > most ? now - base : most;
 	}
 	spin.stop = true;
@@ -431,9 +418,9 @@ TEST_F(sec, stranded_park_works_are_bounded)
 	EXPECT_GE(1, most); /* one vCPU */
 	ASSERT_EQ(1, write(park[1], "g", 1)); /* the thread returns */
 	guest_loop_stop(&self->g);
-	for (n = 0; n < 500 && module_refcnt() != base; n++)
+	for (n = 0; n < 500 && nlc_module_refcnt() != base; n++)
 		usleep(10000); /* polling a condition, bounded */
-	EXPECT_EQ(base, module_refcnt());
+	EXPECT_EQ(base, nlc_module_refcnt());
 	close(park[0]);
 	close(park[1]);
 	munmap(mem, MB);

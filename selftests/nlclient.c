@@ -548,3 +548,16 @@ int nlc_param(const char *name, long val, long *old)
 	close(fd);
 	return err;
 }
+
+long nlc_module_refcnt(void)
+{
+	char buf[32] = "";
+	int fd = open("/sys/module/memslot/refcnt", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, buf, sizeof(buf) - 1) <= 0)
+		buf[0] = 0;
+	close(fd);
+	return buf[0] ? atol(buf) : -1;
+}

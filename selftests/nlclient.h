@@ -113,6 +113,8 @@ int nlc_read_events(struct nlc *c, struct nlc_result *res);
  * references gone): debugfs memslot/flush. 0 or -errno.
  */
 int nlc_flush(void);
+/* memslot.ko's reference count (each space holds one), or -1. */
+long nlc_module_refcnt(void);
 /* Set memslot's module parameter @name to @val; its old value in *@old. */
 int nlc_param(const char *name, long val, long *old);
 
