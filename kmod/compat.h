@@ -72,27 +72,16 @@ static inline int memslot_compat_intr_remap(struct device *dev, void *data)
 
 /*
  * 6.1 has no per-request buffer for formatted extack messages
- * (netlink_ext_ack::_msg_buf, 6.2). Format into a ring of slots instead:
- * a slot is reused only after 255 later formatted errors, and the last byte
- * of each slot is never written, so a reader always finds a terminator.
+ * (netlink_ext_ack::_msg_buf, 6.2). compat.c formats into a buffer of the
+ * sending thread instead, never shared with another thread.
  */
-#define MEMSLOT_COMPAT_MSG_SLOTS	256
 #define MEMSLOT_COMPAT_MSG_LEN		80
-extern char memslot_compat_msgs[MEMSLOT_COMPAT_MSG_SLOTS][MEMSLOT_COMPAT_MSG_LEN];
-extern atomic_t memslot_compat_msg_next;
+__printf(2, 3) void memslot_compat_msg_fmt(struct netlink_ext_ack *extack,
+					   const char *fmt, ...);
+void memslot_compat_exit(void);
 
-#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) do {			\
-	struct netlink_ext_ack *__extack = (extack);			\
-	char *__buf;							\
-									\
-	if (!__extack)							\
-		break;							\
-	__buf = memslot_compat_msgs[(unsigned int)			\
-		atomic_inc_return(&memslot_compat_msg_next) %		\
-		MEMSLOT_COMPAT_MSG_SLOTS];				\
-	snprintf(__buf, MEMSLOT_COMPAT_MSG_LEN - 1, fmt, ##args);	\
-	__extack->_msg = __buf;						\
-} while (0)
+#define NL_SET_ERR_MSG_FMT(extack, fmt, args...) \
+	memslot_compat_msg_fmt(extack, fmt, ##args)
 
 #define NL_SET_ERR_MSG_ATTR_FMT(extack, attr, fmt, args...) do {	\
 	struct netlink_ext_ack *__e = (extack);				\
@@ -101,7 +90,11 @@ extern atomic_t memslot_compat_msg_next;
 		__e->bad_attr = (attr);					\
 	NL_SET_ERR_MSG_FMT(__e, fmt, ##args);				\
 } while (0)
-#define MEMSLOT_COMPAT_NEED_MSG_RING 1
+#define MEMSLOT_COMPAT_NEED_MSG_BUF 1
+#else
+static inline void memslot_compat_exit(void)
+{
+}
 #endif
 
 #endif /* _MEMSLOT_COMPAT_H */

@@ -79,6 +79,7 @@ static void __exit memslot_exit(void)
 	ms_space_exit(); /* a teardown's last put may still be returning */
 	rcu_barrier(); /* pending frees of spaces run module code */
 	ms_owner_exit(); /* and so do frees of MMU notifier subscriptions */
+	memslot_compat_exit();
 	/* a vCPU thread that ran the last park work may still be leaving it */
 	synchronize_rcu_tasks();
 }

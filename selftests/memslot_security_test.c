@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,11 +19,13 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 #include <linux/netlink.h>
+#include <linux/userfaultfd.h>
 #include <linux/vfio.h>
 #include <linux/memslot_vfio.h>
 
@@ -426,6 +429,52 @@ TEST_F(sec, stranded_park_works_are_bounded)
 	munmap(mem, MB);
 }
 
+/* In a child: @n failed gets of ids from @base; how many texts were not ours. */
+static int foreign_messages(uint32_t base, int n)
+{
+	struct nlc_result *r = malloc(sizeof(*r));
+	int i, wrong = 0;
+	char want[64];
+	struct nlc c;
+
+	if (!r || nlc_open(&c))
+		return -1;
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "space %u: no such space", base + i);
+		if (nlc_space_get(&c, base + i, r) != -ENOENT ||
+		    !strstr(r->msg, want))
+			wrong++;
+	}
+	nlc_close(&c);
+	return wrong;
+}
+
+/*
+ * Formatted error messages belong to their request: two users flooding
+ * errors at once each read only their own texts (on 6.1, where netlink
+ * has no per-request buffer, the module keeps one per thread).
+ */
+TEST_F(sec, error_messages_are_per_request)
+{
+	pid_t pids[2];
+	int i, status;
+
+	for (i = 0; i < 2; i++) {
+		pids[i] = fork();
+		if (!pids[i]) {
+			if (i && nlc_drop_privileges())
+				_exit(100);
+			_exit(foreign_messages(1000000 * (i + 1), 3000) ? 1 : 0);
+		}
+		ASSERT_LT(0, pids[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+			TH_LOG("process %d: status 0x%x", i, status);
+	}
+}
+
 /* Kernel memory (vmalloc + unreclaimable slab) in kB, from /proc/meminfo. */
 static long kernel_kb(void)
 {
@@ -660,6 +709,136 @@ TEST_F(secdma, get_info_and_reserved_regions)
 		TH_LOG("%s", self->r.msg);
 	EXPECT_EQ(0, pinned(self));
 	munmap(mem, 64 * KB);
+}
+
+/* A userfaultfd over @len bytes at @mem: faults there wait for us. */
+static int uffd_open(void *mem, uint64_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)mem, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Wait (up to 20 s) for a fault on @fd; its address, or 0. */
+static uint64_t uffd_wait_fault(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&p, 1, 20000) != 1 || read(fd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return 0;
+	return msg.arg.pagefault.address;
+}
+
+static void *close_nlc(void *arg)
+{
+	nlc_close(arg);
+	return NULL;
+}
+
+static void *close_edu(void *arg)
+{
+	edu_close(arg);
+	return NULL;
+}
+
+/* Join @t within @s seconds. */
+static bool join_within(pthread_t t, int s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += s;
+	return !pthread_timedjoin_np(t, NULL, &ts);
+}
+
+/*
+ * A VMM stalls its own teardown: its vCPU waits in a userfaultfd fault
+ * inside KVM's SRCU read side, so deleting the VM's slots waits too, and
+ * the socket is closed. Nothing else may wait with it: the closer returns;
+ * another socket that takes the released port id keeps its space (port
+ * ids are not identity); closing the stalled space's VFIO container
+ * returns; a new space on another VM creates, binds a container and does
+ * DMA. Once the fault is served, the stalled space goes.
+ */
+TEST_F_TIMEOUT(secdma, stalled_teardown_blocks_nobody_else, 120)
+{
+	struct guest_loop loop = { .base = 4 * MB, .len = 4096 };
+	uint32_t port, sa = self->space, sy;
+	struct uffdio_zeropage zp;
+	pthread_t closer, edu_closer;
+	struct nlc y = { 0 };
+	struct guest g2;
+	uint64_t fault;
+	uint8_t *stall, *mem;
+	struct nlc_op op;
+	int uffd, i, err;
+
+	stall = mmap(NULL, 64 * KB, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stall);
+	uffd = uffd_open(stall, 64 * KB);
+	if (uffd == -EPERM || uffd == -ENOSYS)
+		SKIP(return, "no userfaultfd for kernel faults");
+	ASSERT_LE(0, uffd);
+	ASSERT_EQ(0, nlc_backing_new(&self->c, sa, stall, 64 * KB, &self->r));
+	op = (struct nlc_op)NLC_ADD(4 * MB, 64 * KB, self->r.backing_id, 0, 0);
+	ASSERT_EQ(0, nlc_txn(&self->c, sa, &op, 1, &self->r));
+	ASSERT_EQ(0, guest_loop_start(&self->g, 0, &loop));
+	fault = uffd_wait_fault(uffd);
+	ASSERT_EQ((uintptr_t)stall, fault & ~4095ULL); /* the vCPU waits */
+
+	port = nl_socket_get_local_port(self->c.sk);
+	ASSERT_EQ(0, pthread_create(&closer, NULL, close_nlc, &self->c));
+	EXPECT_TRUE(join_within(closer, 20)); /* the teardown is not ours */
+	for (i = 0, err = -EADDRINUSE; i < 500 && err == -EADDRINUSE; i++) {
+		err = nlc_open_port(&y, port);
+		if (err)
+			usleep(10000); /* until the port is released: bounded */
+	}
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, nlc_space_new(&y, "same-port", &self->r));
+	sy = self->r.sp[0].id;
+
+	ASSERT_EQ(0, pthread_create(&edu_closer, NULL, close_edu, &self->e));
+	EXPECT_TRUE(join_within(edu_closer, 20));
+	ASSERT_EQ(0, guest_open(&g2));
+	ASSERT_EQ(0, nlc_space_bind(&y, sy, g2.vm, SLOT_BASE, 8, &self->r));
+	ASSERT_EQ(0, edu_open(&self->e, MEMSLOT_VFIO_IOMMU));
+	ASSERT_EQ(0, edu_bind(&self->e, sy));
+	mem = mmap(NULL, 64 * KB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, nlc_backing_new(&y, sy, mem, 64 * KB, &self->r));
+	op = (struct nlc_op)NLC_ADD(MB, 64 * KB, self->r.backing_id, 0, DMA);
+	ASSERT_EQ(0, nlc_txn(&y, sy, &op, 1, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_TRUE(edu_round_trip(&self->e, mem, MB, 5));
+	EXPECT_FALSE(space_exists(sa)); /* unregistered at once */
+
+	zp = (struct uffdio_zeropage){ .range = { (uintptr_t)stall, 4096 } };
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zp)); /* the vCPU goes on */
+	guest_loop_stop(&self->g);
+	ASSERT_EQ(0, nlc_flush());
+	EXPECT_EQ(0, nlc_space_get(&y, sy, &self->r)); /* never the old port's */
+	edu_close(&self->e);
+	nlc_close(&y);
+	guest_close(&g2);
+	ASSERT_EQ(0, nlc_open(&self->c));
+	close(uffd);
+	munmap(mem, 64 * KB);
+	munmap(stall, 64 * KB);
 }
 
 /* dma_entry_limit bounds the DMA ranges of a space, as in type1. */

@@ -28,13 +28,23 @@ static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
 
 int nlc_open(struct nlc *c)
 {
+	return nlc_open_port(c, 0);
+}
+
+int nlc_open_port(struct nlc *c, uint32_t port)
+{
 	int one = 1;
 
 	c->sk = nl_socket_alloc();
 	if (!c->sk)
 		return -ENOMEM;
-	if (genl_connect(c->sk))
-		return -ENOTCONN;
+	if (port)
+		nl_socket_set_local_port(c->sk, port);
+	if (genl_connect(c->sk)) {
+		nl_socket_free(c->sk);
+		c->sk = NULL;
+		return port ? -EADDRINUSE : -ENOTCONN;
+	}
 	setsockopt(nl_socket_get_fd(c->sk), SOL_NETLINK, NETLINK_EXT_ACK,
 		   &one, sizeof(one));
 	nl_socket_disable_auto_ack(c->sk);

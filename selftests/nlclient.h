@@ -76,6 +76,8 @@ struct nlc {
 };
 
 int nlc_open(struct nlc *c);
+/* A socket bound to port id @port (-EADDRINUSE while another has it). */
+int nlc_open_port(struct nlc *c, uint32_t port);
 void nlc_close(struct nlc *c);
 struct nl_msg *nlc_msg(struct nlc *c, uint8_t cmd, int flags);
 int nlc_xfer(struct nlc *c, struct nl_msg *msg, struct nlc_result *res);

@@ -6,6 +6,7 @@
 set -eu
 pkgs="
 	gcc make pkg-config bc xz-utils python3 python3-yaml python3-jsonschema
+	flex bison libelf-dev libssl-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static cpio kmod
