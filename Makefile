@@ -10,6 +10,9 @@
 #   make demo       boot the test VM and run the demo
 #   make bench      memslot-bench in the test VM: figures and ratios against
 #                   plain KVM ioctls measured in the same run
+#   make fuzz       memslot-fuzz in the test VM, FUZZ_N messages (1000000)
+#   make check-debug  the kselftests on a 6.12 debug kernel (KASAN, lockdep,
+#                   kmemleak), built from linux-source-6.12 into build/
 #   make vm-shell   boot the test VM (KVER=...) with a shell
 #   make regen      regenerate uAPI + policies from the YAML spec
 #   make install    install module (KVER), library, header, tools
@@ -92,6 +95,12 @@ KMOD_SRC := $(filter-out kmod/netlink-gen.c kmod/netlink-gen.h,$(wildcard kmod/*
 check: deps
 	@tools/check.sh
 
+# The suite on a 6.12 debug kernel (KASAN, lockdep, kmemleak, fault
+# injection) built from linux-source-6.12 into build/debug-kernel (cached).
+check-debug: deps all
+	@mkdir -p $(B)/check
+	@tools/check-debug.sh
+
 # Pieces of "make check", each usable alone.
 check-static: ksrc
 	@tools/ynl-regen.sh $(KSRC) --check
@@ -102,6 +111,10 @@ vm-test: all
 
 bench: all
 	@tools/vm/run-bench.sh $(KVERS)
+
+# memslot-fuzz for long (FUZZ_N=1000000 messages by default) in the VM.
+fuzz: all
+	@tools/vm/run-fuzz.sh $(KVERS)
 
 demo: deps all
 	@tools/vm/run-demo.sh $(firstword $(filter 6.12.%,$(KVERS)) $(KVERS))
@@ -128,4 +141,4 @@ distclean: clean
 	rm -rf $(B)
 
 .PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
-	check-static vm-test demo bench vm-shell install clean distclean
+	check-static vm-test demo bench fuzz check-debug vm-shell install clean distclean

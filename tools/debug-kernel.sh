@@ -12,9 +12,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/debug-kernel
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || { echo "debug-kernel: $tarball missing (make deps)" >&2; exit 1; }
-key="$(dpkg-query -W -f='${Version}' linux-source-6.12) $(sha1sum "$0" | cut -c1-12)"
+# Bump when the configuration below changes.
+key="$(dpkg-query -W -f='${Version}' linux-source-6.12) config-1"
 if [ -f "$out/.memslot-key" ] && [ "$(cat "$out/.memslot-key")" = "$key" ] &&
-   [ -f "$out/arch/x86/boot/bzImage" ]; then
+   [ -f "$out/arch/x86/boot/bzImage" ] && [ -f "$out/Module.symvers" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -46,7 +47,8 @@ scripts/config -e KASAN -e KASAN_GENERIC -e KASAN_INLINE \
 	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK -e PROVE_RCU
 make -s olddefconfig >/dev/null
 echo "debug-kernel: building (about half an hour on 2 cores)" >&2
-make -s -j"$(nproc)" bzImage modules_prepare >build.log 2>&1 ||
+# modules too: modpost of vmlinux writes the Module.symvers memslot.ko needs
+make -s -j"$(nproc)" bzImage modules >build.log 2>&1 ||
 	{ tail -n 30 build.log >&2; exit 1; }
 echo "$key" >.memslot-key
 echo "$out"

@@ -14,8 +14,8 @@ exit status 0 only if nothing failed)
 import re
 import sys
 
-BAD = re.compile(r"BUG:|WARNING:|Oops|general protection|KASAN|"
-                 r"hung task|DMAR: \[DMA|Call Trace")
+BAD = re.compile(r"BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|"
+                 r"hung task|DMAR: \[DMA|Call Trace|unreferenced object")
 TAP = re.compile(r"^(not ok|ok) \d+ (.*)$")
 MARK = "MEMSLOT-VM: "
 

@@ -5,17 +5,35 @@
 # kernel, and exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test memslot_dma_test memslot_security_test memslot_lib_test memslot_module_test)
+tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test
+       memslot_dma_test memslot_security_test "$top/tools/memslot-fuzz"
+       memslot_lib_test memslot_module_test)
 rc=0
-for v in "$@"; do
-	out=$top/build/vm-$v
+
+# vm KVER OUTDIR LABEL APPEND PROGRAM...: one VM, judged by results.py
+vm() {
+	local v=$1 out=$2 label=$3 append=$4
+	shift 4
 	mkdir -p "$out"
-	"$top/tools/vm/vm.sh" test "$v" "$top/build/kmod-$v/memslot.ko" "$out" \
-		"${tests[@]/#/$top/selftests/}" "$top/tools/memslotctl:bin"
-	if ! python3 "$top/tools/vm/results.py" "$out/results.log" "$v"; then
+	local progs=() p
+	for p in "$@"; do # names of selftests, or paths
+		[[ $p == /* ]] || p=$top/selftests/$p
+		progs+=("$p")
+	done
+	VM_APPEND="$append" "$top/tools/vm/vm.sh" test "$v" \
+		"$top/build/kmod-$v/memslot.ko" "$out" \
+		"${progs[@]}" "$top/tools/memslotctl:bin"
+	if ! python3 "$top/tools/vm/results.py" "$out/results.log" "$label"; then
 		rc=1
-		echo "# $v: last lines of the console ($out/console.log):"
+		echo "# $label: last lines of the console ($out/console.log):"
 		tail -n 25 "$out/console.log" | sed 's/^/#   /'
 	fi
+}
+
+for v in "$@"; do
+	vm "$v" "$top/build/vm-$v" "$v" quiet "${tests[@]}"
+	# interrupt remapping off: the IOMMU backend's isolation check
+	vm "$v" "$top/build/vm-$v-noir" "$v/intremap=off" "quiet intremap=off" \
+		memslot_isolation_test
 done
 exit $rc

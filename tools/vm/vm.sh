@@ -25,18 +25,22 @@ cp "$here/init" "$root/init"
 chmod +x "$root/init"
 cp "$ko" "$root/opt/memslot/memslot.ko"
 
-# Kernel modules the tests need, with their dependencies.
-for m in kvm_amd vfio-pci vfio_iommu_type1; do
+# Kernel modules the tests need, with their dependencies; none for a kernel
+# of our own (VM_KERNEL=its bzImage), which has them built in.
+kernel=${VM_KERNEL:-/boot/vmlinuz-$kver}
+[ -n "${VM_KERNEL:-}" ] || for m in kvm_amd vfio-pci vfio_iommu_type1; do
 	modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r f; do
 	mkdir -p "$root$(dirname "$f")"
 	cp "$f" "$root$f"
 done
-# busybox modprobe cannot hand .ko.xz to the kernel: store them plain
-find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} +
-cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
-	"$root/lib/modules/$kver/" 2>/dev/null || true
-depmod -b "$root" "$kver"
+if [ -z "${VM_KERNEL:-}" ]; then
+	# busybox modprobe cannot hand .ko.xz to the kernel: store them plain
+	find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} +
+	cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
+		"$root/lib/modules/$kver/" 2>/dev/null || true
+	depmod -b "$root" "$kver"
+fi
 
 # Programs and the shared objects they load (same paths as on the host).
 copy_libs() {
@@ -59,7 +63,7 @@ done
 (cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out/initramfs.gz"
 
 qemu=(qemu-system-x86_64 -M q35 -accel tcg,thread=single -cpu max -smp "${VM_SMP:-2}" -m 2G -nographic -no-reboot
-      -kernel "/boot/vmlinuz-$kver" -initrd "$out/initramfs.gz"
+      -kernel "$kernel" -initrd "$out/initramfs.gz"
       -device intel-iommu -device edu)
 append="console=ttyS0 panic=-1 intel_iommu=on memslot.mode=$mode"
 if [ "$mode" = shell ]; then
