@@ -126,34 +126,32 @@ static void ms_user_uncharge(struct ms_user *u)
 	mutex_unlock(&ms_owners_lock);
 }
 
-/* Destroy the first space on @list that is @match, until there is none. */
-static void ms_destroy_each(struct hlist_head *bucket, struct list_head *list,
-			    bool (*match)(struct ms_space *s, const void *arg),
-			    const void *arg)
+/*
+ * Destroy spaces while @next (called under ms_owners_lock) finds one: the
+ * lock is not held across ms_space_destroy(), which unlinks the space.
+ */
+static void ms_destroy_while(struct ms_space *(*next)(void *arg), void *arg)
 {
-	struct ms_space *space, *found;
+	struct ms_space *space;
 
-	do {
-		found = NULL;
+	for (;;) {
 		mutex_lock(&ms_owners_lock);
-		if (bucket) {
-			hlist_for_each_entry(space, bucket, port_node)
-				if (match(space, arg)) {
-					found = space;
-					break;
-				}
-		} else {
-			found = list_first_entry_or_null(list, struct ms_space,
-							 mm_node);
-		}
-		if (found)
-			kref_get(&found->ref); /* linked: the registry has one */
+		space = next(arg);
+		if (space)
+			kref_get(&space->ref); /* linked: the registry has one */
 		mutex_unlock(&ms_owners_lock);
-		if (found) {
-			ms_space_destroy(found);
-			ms_space_put(found);
-		}
-	} while (found);
+		if (!space)
+			return;
+		ms_space_destroy(space);
+		ms_space_put(space);
+	}
+}
+
+static struct ms_space *ms_first_of_mm(void *arg)
+{
+	struct ms_mm *m = arg;
+
+	return list_first_entry_or_null(&m->spaces, struct ms_space, mm_node);
 }
 
 /* The owner's address space goes: so do its spaces, and their pins. */
@@ -161,7 +159,7 @@ static void ms_mm_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct ms_mm *m = container_of(mn, struct ms_mm, mn);
 
-	ms_destroy_each(NULL, &m->spaces, NULL, NULL);
+	ms_destroy_while(ms_first_of_mm, m);
 }
 
 static struct mmu_notifier *ms_mm_alloc(struct mm_struct *mm)
@@ -242,13 +240,18 @@ struct ms_port {
 	u32 portid;
 };
 
-static bool ms_socket_gone(struct ms_space *space, const void *arg)
+/* A space of a released socket at @arg's port: its own socket is dead. */
+static struct ms_space *ms_first_of_dead_socket(void *arg)
 {
-	const struct ms_port *p = arg;
+	struct ms_port *p = arg;
+	struct ms_space *space;
 
-	return space->owner.portid == p->portid &&
-	       net_eq(space->owner.net, p->net) &&
-	       sock_flag(space->owner.sk, SOCK_DEAD);
+	hash_for_each_possible(ms_by_port, space, port_node, p->portid)
+		if (space->owner.portid == p->portid &&
+		    net_eq(space->owner.net, p->net) &&
+		    sock_flag(space->owner.sk, SOCK_DEAD))
+			return space;
+	return NULL;
 }
 
 /* A netlink socket at @portid was released: destroy the spaces it owned. */
@@ -256,8 +259,7 @@ void ms_owner_socket_released(struct net *net, u32 portid)
 {
 	struct ms_port p = { .net = net, .portid = portid };
 
-	ms_destroy_each(&ms_by_port[hash_min(portid, HASH_BITS(ms_by_port))],
-			NULL, ms_socket_gone, &p);
+	ms_destroy_while(ms_first_of_dead_socket, &p);
 }
 
 /* Module exit: wait for the subscriptions' deferred frees. */

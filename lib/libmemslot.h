@@ -126,7 +126,11 @@ int memslot_vfio_bind(struct memslot *ms, uint32_t space, int container_fd);
  * whole list is applied all or nothing. Up to 256 ops go in one message;
  * a longer list is staged (txn-open, appends, staged commit) transparently.
  * After a commit (successful or not) the builder can only be read and
- * freed. On failure memslot_err_op() names the failing op.
+ * freed. On failure memslot_err_op() names the failing op. -ENOBUFS: the
+ * handle's receive buffer was full. The module refuses such a commit
+ * before changing anything; only if an event filled the buffer after the
+ * commit point was the reply lost with the commit applied, which the
+ * space's generation (memslot_space_get()) tells.
  */
 struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space);
 int memslot_txn_add(struct memslot_txn *t, uint64_t gpa, uint64_t size,
