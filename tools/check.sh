@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check: build everything warning-free, host unit tests under
 # ASan+UBSan, static checks (spec/codegen, checkpatch), then the kselftests
-# in a VM on every reference kernel. Ends with "N passed, N failed".
+# in a VM on every reference kernel, then on a 6.12 debug kernel (KASAN,
+# lockdep, kmemleak, fault injection). Ends with "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -47,6 +48,15 @@ while read -r p f; do
 	passed=$((passed + p)) failed=$((failed + f))
 done < <(sed -nE 's/^[^ ]+: ([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p' "$log/vm.log")
 grep -q 'passed, .* failed' "$log/vm.log" || failed=$((failed + 1))
+
+# 5. The same on a 6.12 debug kernel (KASAN, lockdep, kmemleak, fault
+# injection), built once into build/debug-kernel: about 11 minutes on 2
+# cores the first time. CHECK_DEBUG=0 leaves it out.
+if [ "${CHECK_DEBUG:-1}" != 0 ]; then
+	tools/check-debug.sh | tee "$log/debug.log"
+	read -r p f < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log/debug.log" | tail -n 1)
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
