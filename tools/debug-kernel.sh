@@ -46,7 +46,7 @@ scripts/config -e KASAN -e KASAN_GENERIC -e KASAN_INLINE \
 	-e DEBUG_LIST -e DEBUG_OBJECTS -e DEBUG_OBJECTS_WORK \
 	-e SOFTLOCKUP_DETECTOR -e DETECT_HUNG_TASK -e PROVE_RCU
 make -s olddefconfig >/dev/null
-echo "debug-kernel: building (about half an hour on 2 cores)" >&2
+echo "debug-kernel: building (about 11 minutes on 2 cores)" >&2
 # modules too: modpost of vmlinux writes the Module.symvers memslot.ko needs
 make -s -j"$(nproc)" bzImage modules >build.log 2>&1 ||
 	{ tail -n 30 build.log >&2; exit 1; }
