@@ -12,6 +12,7 @@
 #include "netlink.h"
 #include "owner.h"
 #include "space.h"
+#include "testpoint.h"
 #include "txn.h"
 
 #define CREATE_TRACE_POINTS
@@ -47,6 +48,7 @@ static void __init ms_debugfs_init(void)
 	ms_debugfs = debugfs_create_dir("memslot", NULL);
 	debugfs_create_u32("fail_step", 0600, ms_debugfs, &ms_fail_step);
 	debugfs_create_file("flush", 0200, ms_debugfs, NULL, &ms_flush_fops);
+	ms_testpoint_init(ms_debugfs);
 }
 
 static int __init memslot_init(void)
@@ -74,6 +76,7 @@ err_space_exit:
 static void __exit memslot_exit(void)
 {
 	debugfs_remove_recursive(ms_debugfs);
+	ms_testpoint_exit();
 	ms_netlink_uninit();
 	ms_dma_exit();
 	ms_space_exit(); /* a teardown's last put may still be returning */

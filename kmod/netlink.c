@@ -21,6 +21,7 @@
 #include "netlink-gen.h"
 #include "range.h"
 #include "space.h"
+#include "testpoint.h"
 
 static const struct genl_multicast_group ms_mcgrps[] = {
 	[MEMSLOT_NLGRP_EVENTS] = {
@@ -204,8 +205,10 @@ struct ms_space *ms_find_space(struct sk_buff *skb, struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
 					"space %u: no such space for this socket",
 					id);
+		ms_test_pause(MS_PAUSE_ERROR);
 		return ERR_PTR(-ENOENT);
 	}
+	ms_test_pause(MS_PAUSE_LOOKUP);
 	return space;
 }
 

@@ -567,6 +567,118 @@ TEST_F(sec, error_messages_are_per_request)
 	}
 }
 
+#define PAUSE	"/sys/kernel/debug/memslot/pause"
+
+/* A request in a thread of its own that debugfs memslot/pause stops. */
+struct paused {
+	pthread_t thread;
+	struct nlc *c;
+	uint32_t space;
+	int point;		/* enum ms_pause_point of the module */
+	void *mem;
+	pid_t tid;
+	int err;
+	struct nlc_result r;
+};
+
+static void *paused_request(void *arg)
+{
+	struct paused *p = arg;
+	char knob[32];
+
+	p->tid = syscall(SYS_gettid);
+	snprintf(knob, sizeof(knob), "%d %d", p->tid, p->point);
+	p->err = write_file(PAUSE, knob);
+	if (p->err)
+		return NULL;
+	if (p->mem)
+		p->err = nlc_backing_new(p->c, p->space, p->mem, 4096, &p->r);
+	else
+		p->err = nlc_space_get(p->c, p->space, &p->r);
+	return NULL;
+}
+
+/* Start @p and wait (bounded) until it waits at its point. */
+static bool pause_request(struct paused *p)
+{
+	int i;
+
+	if (pthread_create(&p->thread, NULL, paused_request, p))
+		return false;
+	for (i = 0; i < 2000; i++) {
+		if (p->tid && read_long(PAUSE) == p->tid)
+			return true;
+		usleep(10000); /* polling a condition, bounded */
+	}
+	return false;
+}
+
+static void resume_request(struct paused *p)
+{
+	write_file(PAUSE, "0");
+	pthread_join(p->thread, NULL);
+}
+
+/*
+ * A request that found its space, then waits while the space is deleted
+ * (its teardown runs meanwhile), finds it dead when it takes the lock:
+ * ENOENT, and nothing added to the cleared space (which would have left
+ * a backing behind, and a kernel warning, in the space's release).
+ */
+TEST_F(sec, request_after_destroy_finds_it_dead)
+{
+	struct paused p = {
+		.c = &self->c, .space = self->space, .point = 1,
+	};
+
+	if (access(PAUSE, W_OK))
+		SKIP(return, "no debugfs memslot/pause");
+	p.mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p.mem);
+	ASSERT_TRUE(pause_request(&p));
+	EXPECT_EQ(0, nlc_space_del(&self->c, self->space, &self->r))
+		TH_LOG("%s", self->r.msg);
+	resume_request(&p);
+	EXPECT_EQ(-ENOENT, p.err);
+	EXPECT_NE(NULL, strstr(p.r.msg, "no such space for this socket"))
+		TH_LOG("%s", p.r.msg);
+	ASSERT_EQ(0, nlc_flush());
+	EXPECT_FALSE(space_exists(self->space));
+	munmap(p.mem, 4096);
+}
+
+/*
+ * The error text of a request, formatted, then held back (paused) while
+ * another user provokes hundreds of formatted errors: the ACK still says
+ * what this request did wrong (6.1 once shared a ring of 256 messages).
+ */
+TEST_F(sec, error_text_survives_a_flood_of_others)
+{
+	struct nlc mine;
+	struct paused p = { .c = &mine, .space = 999991, .point = 2 };
+	int status;
+	pid_t pid;
+
+	if (access(PAUSE, W_OK))
+		SKIP(return, "no debugfs memslot/pause");
+	ASSERT_EQ(0, nlc_open(&mine));
+	ASSERT_TRUE(pause_request(&p));
+	pid = fork();
+	if (!pid) {
+		if (nlc_drop_privileges())
+			_exit(100);
+		_exit(foreign_messages(5000000, 600) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	resume_request(&p);
+	EXPECT_EQ(-ENOENT, p.err);
+	EXPECT_NE(NULL, strstr(p.r.msg, "space 999991: no such space"))
+		TH_LOG("%s", p.r.msg);
+	nlc_close(&mine);
+}
+
 /* Kernel memory (vmalloc + unreclaimable slab) in kB, from /proc/meminfo. */
 static long kernel_kb(void)
 {
