@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,12 +75,13 @@ struct worker {
 	int family;
 	struct mnl_socket *sk[SOCKS];
 	uint32_t ids[3][IDS];	/* spaces, backings, ranges */
+	uint32_t last[3];	/* the newest of each */
 	int vm_fd;
 	uint8_t *mem;
 	unsigned long sent, acked, errors, replies;
 };
 
-static long messages = 20000;
+static long messages = 100000;
 static int procs = 2, threads = 2;
 
 static uint32_t rnd(struct worker *w)
@@ -248,16 +250,28 @@ static const struct fz_attr *find_attr(const struct fz_set *set,
 	return NULL;
 }
 
-/* The attributes of a request (@only) or of a nest (all of @set's). */
+/*
+ * The attributes of a request (@only) or of a nest (all of @set's), in
+ * the spec's order or, now and then, shuffled.
+ */
 static void put_attrs(struct worker *w, struct nlmsghdr *nlh, int set_idx,
 		      const char *const *only, int depth)
 {
 	const struct fz_set *set = &fz_sets[set_idx];
-	const struct fz_attr *a;
-	size_t i;
+	const struct fz_attr *a, *list[32];
+	size_t i, j, n = 0;
 
-	for (i = 0; only ? only[i] != NULL : i < set->n; i++) {
-		a = only ? find_attr(set, only[i]) : &set->attrs[i];
+	for (i = 0; only ? only[i] != NULL : i < set->n; i++)
+		if (n < ARRAY_SIZE(list))
+			list[n++] = only ? find_attr(set, only[i]) : &set->attrs[i];
+	for (i = n; chance(w, 30) && i > 1; i--) {
+		j = rnd(w) % i;
+		a = list[i - 1];
+		list[i - 1] = list[j];
+		list[j] = a;
+	}
+	for (i = 0; i < n; i++) {
+		a = list[i];
 		if (!a || !chance(w, only ? 85 : 60))
 			continue;
 		put_attr(w, nlh, set, a, depth);
@@ -285,8 +299,10 @@ static void harvest(struct worker *w, const struct nlmsghdr *nlh)
 		return;
 	mnl_attr_for_each(a, nlh, sizeof(*g))
 		if (mnl_attr_get_type(a) == type &&
-		    mnl_attr_get_payload_len(a) == 4)
-			w->ids[pool][rnd(w) % IDS] = mnl_attr_get_u32(a);
+		    mnl_attr_get_payload_len(a) == 4) {
+			w->last[pool] = mnl_attr_get_u32(a);
+			w->ids[pool][rnd(w) % IDS] = w->last[pool];
+		}
 }
 
 /* Read until the ACK (or error, or DONE) of @seq, or a timeout. */
@@ -344,6 +360,92 @@ static void send_one(struct worker *w, uint32_t seq)
 		drain(w, sk, seq);
 }
 
+static int worker_init(struct worker *w, unsigned int seed, int vm_fd,
+		       uint8_t *mem);
+
+/*
+ * A child that sends a few requests on sockets of its own and exits with
+ * them open: its spaces end with its address space and its sockets.
+ */
+static void fork_and_exit(struct worker *w)
+{
+	struct worker child;
+	int i;
+
+	if (fork())
+		return;
+	if (worker_init(&child, rnd(w), w->vm_fd, w->mem))
+		_exit(0);
+	memcpy(child.ids, w->ids, sizeof(child.ids));
+	for (i = 1; i <= 50; i++)
+		send_one(&child, i);
+	_exit(0);
+}
+
+/* A request of @cmd with the header only; attributes follow. */
+static struct nlmsghdr *start_msg(struct worker *w, char *buf, uint8_t cmd,
+				  uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = w->family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = 1;
+	return nlh;
+}
+
+static void send_msg(struct worker *w, struct mnl_socket *sk,
+		     struct nlmsghdr *nlh)
+{
+	w->sent++;
+	if (mnl_socket_sendto(sk, nlh, nlh->nlmsg_len) >= 0)
+		drain(w, sk, nlh->nlmsg_seq);
+}
+
+/*
+ * A valid start, so that the mutated requests reach deep: a space bound
+ * to the worker's VM, a backing of its memory, a commit of a few adds.
+ */
+static void valid_setup(struct worker *w, uint32_t seq)
+{
+	static __thread char buf[8192];
+	struct mnl_socket *sk = w->sk[rnd(w) % SOCKS];
+	uint32_t pages = MEM_SIZE / 4096, first = rnd(w) % (pages / 2), i, n;
+	struct nlmsghdr *nlh;
+	struct nlattr *op;
+
+	send_msg(w, sk, start_msg(w, buf, MEMSLOT_CMD_SPACE_NEW, seq));
+	nlh = start_msg(w, buf, MEMSLOT_CMD_SPACE_BIND, seq);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, w->last[0]);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_VM_FD, w->vm_fd);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_SLOT_BASE, rnd(w) % 1000);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_SLOT_COUNT, 1 + rnd(w) % 64);
+	send_msg(w, sk, nlh);
+	nlh = start_msg(w, buf, MEMSLOT_CMD_BACKING_NEW, seq);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_BACKING_SPACE_ID, w->last[0]);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_BACKING_ADDR,
+			 (uintptr_t)w->mem + (uint64_t)first * 4096);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_BACKING_SIZE,
+			 (uint64_t)(pages - first) * 4096);
+	send_msg(w, sk, nlh);
+	nlh = start_msg(w, buf, MEMSLOT_CMD_TXN_COMMIT, seq);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_SPACE_ID, w->last[0]);
+	for (i = 0, n = 1 + rnd(w) % 4; i < n; i++) {
+		op = mnl_attr_nest_start(nlh, MEMSLOT_A_TXN_OP);
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_TYPE, MEMSLOT_OP_TYPE_ADD);
+		mnl_attr_put_u64(nlh, MEMSLOT_A_OP_GPA, (uint64_t)(16 * i + 1) << 20);
+		mnl_attr_put_u64(nlh, MEMSLOT_A_OP_SIZE, 4096 * (1 + rnd(w) % 16));
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_BACKING_ID, w->last[1]);
+		mnl_attr_put_u32(nlh, MEMSLOT_A_OP_FLAGS, rnd(w) % 4);
+		mnl_attr_nest_end(nlh, op);
+	}
+	send_msg(w, sk, nlh);
+}
+
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
@@ -352,6 +454,10 @@ static void *worker_run(void *arg)
 	int s;
 
 	for (seq = 1; seq <= per; seq++) {
+		if (rnd(w) % 1000 < 2)
+			fork_and_exit(w);
+		if (chance(w, 4))
+			valid_setup(w, seq);
 		if (chance(w, 1)) { /* a socket goes, with its spaces */
 			s = rnd(w) % SOCKS;
 			mnl_socket_close(w->sk[s]);
@@ -403,6 +509,7 @@ static int run_process(unsigned int seed, int idx, int out)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!w || !t || mem == MAP_FAILED)
 		return 1;
+	signal(SIGCHLD, SIG_IGN); /* children of fork_and_exit() reap themselves */
 	memset(mem, 0x5a, MEM_SIZE);
 	if (idx == procs - 1 && procs > 1) { /* one unprivileged process */
 		if (setgid(65534) || setuid(65534))
