@@ -23,8 +23,11 @@ if ! make -s -C "$dk" M="$top/$d" W=1 \
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# KASAN and lockdep under TCG: give each program and the VM more time
-VM_KERNEL=$dk/arch/x86/boot/bzImage VM_TIMEOUT=3000 \
+# KASAN and lockdep under TCG: give the VM more time. No intremap=off VM:
+# booted so, this 6.12 build at times reports a KASAN wild access in
+# handle_edge_irq() during identify_cpu(), before any module loads (seen
+# once in three boots); the isolation check runs on the Debian kernels.
+VM_NOIR=0 VM_KERNEL=$dk/arch/x86/boot/bzImage VM_TIMEOUT=3000 \
 	tools/vm/run-tests.sh "$kver" | tee build/check/vm-debug.log
 passed=0 failed=0
 while read -r p f; do
