@@ -151,7 +151,7 @@ static long ms_dma_pair(struct ms_space *space, struct ms_dma *dma)
 	if (!err) {
 		err = ms_dma_map_all(space);
 		if (err)
-			ms_dma_unbind_space(space);
+			ms_dma_unpair(space);
 	}
 	return err;
 }
@@ -412,92 +412,145 @@ int ms_dma_check(struct ms_space *space, u64 iova, u64 size, u32 nr_dma,
 }
 
 /*
- * Map @mr at IOVA = GPA from its backing's pinned pages, in runs of
- * physically contiguous pages, with the permissions of range @flags. All
- * or nothing.
+ * Bytes one iommu_map() call may cover so that it makes PAGE_SIZE IOPTEs
+ * only: an IOMMU driver never makes an entry larger than the call, and the
+ * smallest large page the domain offers is above this. Every page of a
+ * mapping can then be unmapped alone, exactly, which the page-granular
+ * diff of a commit relies on (large IOPTEs are not split by an unmap; see
+ * Documentation/design.rst, "DMA mappings").
  */
-int ms_dma_map(struct ms_space *space, struct ms_mrange *mr, u32 flags)
+static u64 ms_dma_call_max(const struct iommu_domain *domain)
+{
+	unsigned long large = domain->pgsize_bitmap & ~(2 * PAGE_SIZE - 1);
+
+	return large ? (1UL << __ffs(large)) - PAGE_SIZE : U64_MAX;
+}
+
+/* Map one run of physically contiguous pages, in calls of at most @max. */
+static int ms_dma_map_run(struct iommu_domain *domain, u64 iova,
+			  phys_addr_t pa, u64 size, int prot, u64 max,
+			  struct ms_dma_counts *cnt)
+{
+	u64 done, len;
+	int err = 0;
+
+	for (done = 0; done < size && !err; done += len) {
+		len = min(size - done, max);
+		err = memslot_compat_iommu_map(domain, iova + done, pa + done,
+					       len, prot);
+		cnt->map_calls++;
+	}
+	if (!err) {
+		cnt->map_pages += size >> PAGE_SHIFT;
+	} else if (done > len) {
+		cnt->unmap_pages += iommu_unmap(domain, iova, done - len) >>
+				    PAGE_SHIFT;
+		cnt->unmap_calls++;
+	}
+	return err;
+}
+
+/* Unmap IOVAs [iova, iova + size), which ms_dma_map_pages() mapped. */
+void ms_dma_unmap_pages(struct ms_space *space, u64 iova, u64 size,
+			struct ms_dma_counts *cnt)
 {
 	struct iommu_domain *domain = ms_dma_domain(space);
-	u64 first = mr->offset >> PAGE_SHIFT, n = mr->r.size >> PAGE_SHIFT;
-	int prot = IOMMU_READ | IOMMU_CACHE, err = 0;
-	struct ms_backing *b = mr->backing;
+	size_t done;
+
+	if (!domain)
+		return;
+	done = iommu_unmap(domain, iova, size);
+	cnt->unmap_calls++;
+	cnt->unmap_pages += done >> PAGE_SHIFT;
+	if (done != size)
+		pr_err_ratelimited("memslot: space %u: unmapped 0x%zx of IOVA 0x%llx+0x%llx\n",
+				   space->id, done, iova, size);
+}
+
+/*
+ * Map IOVAs [iova, iova + size) to the pinned pages at @off of @b,
+ * read-only if @ro, in runs of physically contiguous pages. All or
+ * nothing; nothing to do without a bound container.
+ */
+int ms_dma_map_pages(struct ms_space *space, u64 iova, struct ms_backing *b,
+		     u64 off, u64 size, bool ro, struct ms_dma_counts *cnt)
+{
+	struct iommu_domain *domain = ms_dma_domain(space);
+	u64 first = off >> PAGE_SHIFT, n = size >> PAGE_SHIFT, i, run, max;
+	int prot = IOMMU_READ | IOMMU_CACHE | (ro ? 0 : IOMMU_WRITE);
 	unsigned long pfn;
-	u64 i, run;
+	int err = 0;
 
 	if (!domain)
 		return 0;
-	if (!(flags & MEMSLOT_RANGE_FLAGS_READONLY))
-		prot |= IOMMU_WRITE;
+	max = ms_dma_call_max(domain);
 	for (i = 0; i < n && !err; i += run) {
 		pfn = page_to_pfn(ms_pin_page(b, first + i));
 		for (run = 1; i + run < n &&
 		     page_to_pfn(ms_pin_page(b, first + i + run)) == pfn + run;
 		     run++)
 			;
-		err = memslot_compat_iommu_map(domain,
-					       mr->r.gpa + (i << PAGE_SHIFT),
-					       PFN_PHYS(pfn), run << PAGE_SHIFT,
-					       prot);
+		err = ms_dma_map_run(domain, iova + (i << PAGE_SHIFT),
+				     PFN_PHYS(pfn), run << PAGE_SHIFT, prot, max,
+				     cnt);
 	}
-	if (err) {
-		if (i > run)
-			iommu_unmap(domain, mr->r.gpa, (i - run) << PAGE_SHIFT);
-		return err;
-	}
-	mr->dma_mapped = true;
-	return 0;
+	if (err && i > run)
+		ms_dma_unmap_pages(space, iova, (i - run) << PAGE_SHIFT, cnt);
+	return err;
 }
 
-void ms_dma_unmap(struct ms_space *space, struct ms_mrange *mr)
+static int ms_dma_map_range(struct ms_space *space, struct ms_mrange *mr)
 {
-	struct iommu_domain *domain = ms_dma_domain(space);
-
-	if (mr->dma_mapped && domain)
-		WARN_ON_ONCE(iommu_unmap(domain, mr->r.gpa, mr->r.size) !=
-			     mr->r.size);
-	mr->dma_mapped = false;
+	return ms_dma_map_pages(space, mr->r.gpa, mr->backing, mr->offset,
+				mr->r.size,
+				mr->flags & MEMSLOT_RANGE_FLAGS_READONLY,
+				&space->stats.dma);
 }
 
-/* Map every pinned range of a newly paired space; all or nothing. */
+static void ms_dma_unmap_range(struct ms_space *space, struct ms_mrange *mr)
+{
+	ms_dma_unmap_pages(space, mr->r.gpa, mr->r.size, &space->stats.dma);
+}
+
+/* Unmap the DMA ranges of @space, up to (not including) @stop. */
+static void ms_dma_unmap_all(struct ms_space *space, struct ms_mrange *stop)
+{
+	struct ms_mrange *mr;
+	unsigned long id;
+
+	xa_for_each(&space->ranges, id, mr) {
+		if (mr == stop)
+			break;
+		if (mr->flags & MEMSLOT_RANGE_FLAGS_DMA)
+			ms_dma_unmap_range(space, mr);
+	}
+}
+
+/* Map every DMA range of a newly paired space; all or nothing. */
 static int ms_dma_map_all(struct ms_space *space)
 {
 	struct ms_mrange *mr;
 	unsigned long id;
-	int err = 0;
+	int err;
 
 	lockdep_assert_held(&space->lock);
 	xa_for_each(&space->ranges, id, mr) {
-		if (!mr->pinned || mr->state == MS_RANGE_ADDING)
+		if (!(mr->flags & MEMSLOT_RANGE_FLAGS_DMA))
 			continue;
-		mr->dma_mapped = false; /* in a released container, if any */
-		err = ms_dma_map(space, mr, mr->flags);
-		if (err)
-			break;
+		err = ms_dma_map_range(space, mr);
+		if (err) {
+			ms_dma_unmap_all(space, mr);
+			return err;
+		}
 	}
-	return err;
-}
-
-/* A DMA range goes for good (teardown, or removed by a commit). */
-void ms_dma_release_range(struct ms_space *space, struct ms_mrange *mr)
-{
-	ms_dma_unmap(space, mr);
-	if (mr->pinned) {
-		ms_unpin(space, mr->backing, mr->offset, mr->r.size);
-		space->nr_dma--;
-	}
-	mr->pinned = false;
+	return 0;
 }
 
 /* Unbind the space's container (locked space); mappings go, pins stay. */
 void ms_dma_unbind_space(struct ms_space *space)
 {
-	struct ms_mrange *mr;
-	unsigned long id;
-
 	lockdep_assert_held(&space->lock);
-	xa_for_each(&space->ranges, id, mr)
-		ms_dma_unmap(space, mr);
+	ms_dma_unmap_all(space, NULL);
 	ms_dma_unpair(space);
 }
 

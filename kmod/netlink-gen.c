@@ -73,11 +73,12 @@ const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1] = {
 };
 
 /* MEMSLOT_CMD_TXN_COMMIT - do */
-const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_HOLD + 1] = {
+const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_DMA_HOLE + 1] = {
 	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_TXN_OP] = NLA_POLICY_NESTED(memslot_op_nl_policy),
 	[MEMSLOT_A_TXN_STAGED] = { .type = NLA_FLAG, },
 	[MEMSLOT_A_TXN_HOLD] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
+	[MEMSLOT_A_TXN_DMA_HOLE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
 };
 
 /* MEMSLOT_CMD_TXN_OPEN - do */
@@ -153,7 +154,7 @@ const struct genl_ops memslot_nl_ops[12] = {
 		.cmd		= MEMSLOT_CMD_TXN_COMMIT,
 		.doit		= memslot_nl_txn_commit_doit,
 		.policy		= memslot_txn_commit_nl_policy,
-		.maxattr	= MEMSLOT_A_TXN_HOLD,
+		.maxattr	= MEMSLOT_A_TXN_DMA_HOLE,
 	},
 	{
 		.cmd		= MEMSLOT_CMD_TXN_OPEN,

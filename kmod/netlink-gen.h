@@ -30,7 +30,7 @@ extern const struct nla_policy memslot_backing_get_nl_policy[MEMSLOT_A_BACKING_I
 
 extern const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1];
 
-extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_HOLD + 1];
+extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_DMA_HOLE + 1];
 
 extern const struct nla_policy memslot_txn_open_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1];
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink handlers of a space's layout: backings, ranges, transactions,
- * and the commit event. Each handler holds the space's lock for the whole
- * request, so a reply, a dump message and an event are of one generation.
+ * and the commit event. Each handler builds what it answers under the
+ * space's lock, so a reply, a dump message and an event are of one
+ * generation; replies and events are sent after the lock is dropped.
  */
 #include <linux/slab.h>
 #include <net/genetlink.h>
@@ -307,21 +308,21 @@ int memslot_nl_backing_get_dumpit(struct sk_buff *skb, struct netlink_callback *
 	return ms_dump_end(skb, err);
 }
 
-/* Nest the ranges of @t's ops in @state under @type; with their new flags. */
-static int ms_put_diff(struct sk_buff *skb, struct ms_txn *t,
-		       enum ms_range_state state, int type)
+/* Nest the ranges of @t's ops of @type under @attr, with their new flags. */
+static int ms_put_diff(struct sk_buff *skb, struct ms_txn *t, u32 type,
+		       int attr)
 {
 	struct nlattr *nest;
 	u32 i;
 
 	for (i = 0; i < t->n_ops; i++) {
-		struct ms_mrange *mr = t->ops[i].mr;
+		struct ms_txn_op *op = &t->ops[i];
 
-		if (mr->state != state)
+		if (op->type != type)
 			continue;
-		nest = nla_nest_start(skb, type);
-		if (!nest || ms_put_range(skb, mr, state == MS_RANGE_CHANGING ?
-					  mr->new_flags : mr->flags))
+		nest = nla_nest_start(skb, attr);
+		if (!nest || ms_put_range(skb, op->mr, type == MEMSLOT_OP_TYPE_REMOVE ?
+					  op->mr->flags : op->new_flags))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -347,34 +348,55 @@ static void *ms_txn_hdr(struct sk_buff *skb, struct ms_txn *t,
 	return hdr;
 }
 
-/* Room in a commit's reply for what only the commit knows. */
-struct ms_txn_times {
-	struct nlattr *held_vcpus, *hold_ns, *commit_ns;
+/* What only the commit knows, reserved in its reply beforehand. */
+static const struct {
+	int type;
+	size_t off;	/* in struct ms_txn */
+	size_t len;
+} ms_results[] = {
+	{ MEMSLOT_A_TXN_HELD_VCPUS, offsetof(struct ms_txn, held_vcpus), 4 },
+	{ MEMSLOT_A_TXN_HOLD_NS, offsetof(struct ms_txn, hold_ns), 8 },
+	{ MEMSLOT_A_TXN_COMMIT_NS, offsetof(struct ms_txn, commit_ns), 8 },
+#define MS_DMA_RESULT(attr, field) \
+	{ attr, offsetof(struct ms_txn, dma.cnt.field), 8 }
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_MAP_CALLS, map_calls),
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_MAP_PAGES, map_pages),
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_UNMAP_CALLS, unmap_calls),
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_UNMAP_PAGES, unmap_pages),
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_KEPT_PAGES, kept_pages),
+	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_HOLE_PAGES, hole_pages),
+#undef MS_DMA_RESULT
 };
 
-static int ms_reserve_times(struct sk_buff *skb, struct ms_txn_times *tt)
-{
-	tt->held_vcpus = nla_reserve(skb, MEMSLOT_A_TXN_HELD_VCPUS, sizeof(u32));
-	tt->hold_ns = nla_reserve_64bit(skb, MEMSLOT_A_TXN_HOLD_NS, sizeof(u64),
-					MEMSLOT_A_TXN_PAD);
-	tt->commit_ns = nla_reserve_64bit(skb, MEMSLOT_A_TXN_COMMIT_NS,
-					  sizeof(u64), MEMSLOT_A_TXN_PAD);
-	return tt->held_vcpus && tt->hold_ns && tt->commit_ns ? 0 : -EMSGSIZE;
-}
+/* A commit's reply and event, built before the commit point. */
+struct ms_txn_msgs {
+	struct sk_buff *skb;		/* the request */
+	struct genl_info *info;
+	struct sk_buff *reply, *event;
+	struct nlattr *results[ARRAY_SIZE(ms_results)];
+};
 
-static void ms_fill_times(struct ms_txn_times *tt, struct ms_txn *t)
+static int ms_reserve_results(struct sk_buff *skb, struct ms_txn_msgs *m)
 {
-	memcpy(nla_data(tt->held_vcpus), &t->held_vcpus, sizeof(u32));
-	memcpy(nla_data(tt->hold_ns), &t->hold_ns, sizeof(u64));
-	memcpy(nla_data(tt->commit_ns), &t->commit_ns, sizeof(u64));
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ms_results); i++) {
+		m->results[i] = ms_results[i].len == 8 ?
+			nla_reserve_64bit(skb, ms_results[i].type, 8,
+					  MEMSLOT_A_TXN_PAD) :
+			nla_reserve(skb, ms_results[i].type, ms_results[i].len);
+		if (!m->results[i])
+			return -EMSGSIZE;
+	}
+	return 0;
 }
 
 /*
  * The reply of a commit: its generation, the ids of added ranges, and room
- * for the hold and commit times, filled in after the commit.
+ * for the hold and commit times and the IOMMU work, filled in after the
+ * commit.
  */
-static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info,
-				    struct ms_txn_times *tt)
+static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct ms_txn_msgs *m)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -384,12 +406,12 @@ static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct genl_info *info,
 			  GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	hdr = ms_txn_hdr(skb, t, info, MEMSLOT_CMD_TXN_COMMIT);
+	hdr = ms_txn_hdr(skb, t, m->info, MEMSLOT_CMD_TXN_COMMIT);
 	for (i = 0; hdr && i < t->n_ops; i++)
-		if (t->ops[i].mr->state == MS_RANGE_ADDING &&
+		if (t->ops[i].type == MEMSLOT_OP_TYPE_ADD &&
 		    nla_put_u32(skb, MEMSLOT_A_TXN_ADDED_ID, t->ops[i].mr->id))
 			hdr = NULL;
-	if (!hdr || ms_reserve_times(skb, tt)) {
+	if (!hdr || ms_reserve_results(skb, m)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -408,9 +430,9 @@ static struct sk_buff *ms_txn_event(struct ms_txn *t)
 	hdr = ms_txn_hdr(skb, t, NULL, MEMSLOT_CMD_COMMIT_NTF);
 	if (!hdr)
 		goto err_free;
-	if (ms_put_diff(skb, t, MS_RANGE_REMOVING, MEMSLOT_A_TXN_REMOVED) ||
-	    ms_put_diff(skb, t, MS_RANGE_ADDING, MEMSLOT_A_TXN_ADDED) ||
-	    ms_put_diff(skb, t, MS_RANGE_CHANGING, MEMSLOT_A_TXN_CHANGED)) {
+	if (ms_put_diff(skb, t, MEMSLOT_OP_TYPE_REMOVE, MEMSLOT_A_TXN_REMOVED) ||
+	    ms_put_diff(skb, t, MEMSLOT_OP_TYPE_ADD, MEMSLOT_A_TXN_ADDED) ||
+	    ms_put_diff(skb, t, MEMSLOT_OP_TYPE_SET_FLAGS, MEMSLOT_A_TXN_CHANGED)) {
 		genlmsg_cancel(skb, hdr);
 		hdr = ms_txn_hdr(skb, t, NULL, MEMSLOT_CMD_COMMIT_NTF);
 		if (!hdr || nla_put_flag(skb, MEMSLOT_A_TXN_DIFF_TRUNCATED))
@@ -456,43 +478,34 @@ static void ms_reply_lost(struct sk_buff *skb)
 	sk_error_report(sk);
 }
 
-/* Prepare, build reply and event, commit: all or nothing. */
-static int ms_txn_apply(struct ms_txn *t, struct sk_buff *skb,
-			struct genl_info *info,
-			struct sk_buff **reply, struct sk_buff **event)
+/* After the prepare: the reply and event, and room for the reply. */
+static int ms_txn_prepared(struct ms_txn *t, void *arg)
 {
-	bool listeners = ms_has_listeners(t->space);
-	struct ms_txn_times tt;
-	int err;
+	struct ms_txn_msgs *m = arg;
 
-	err = ms_txn_prepare(t);
-	if (err)
-		return err;
-	*reply = ms_txn_reply(t, info, &tt);
-	if (listeners)
-		*event = ms_txn_event(t);
-	if (!*reply || (listeners && !*event)) {
-		err = -ENOMEM;
-		goto err_abort;
-	}
-	err = ms_reply_room(t, skb);
-	if (err)
-		goto err_abort;
-	err = ms_txn_commit(t);
-	if (err)
-		goto err_free; /* the commit undid itself */
-	ms_fill_times(&tt, t);
-	ms_txn_finish(t);
-	return 0;
-
-err_abort:
-	ms_txn_abort(t);
-err_free:
-	nlmsg_free(*reply);
-	nlmsg_free(*event);
-	*reply = *event = NULL;
-	return err;
+	m->reply = ms_txn_reply(t, m);
+	if (ms_has_listeners(t->space))
+		m->event = ms_txn_event(t);
+	if (!m->reply || (ms_has_listeners(t->space) && !m->event))
+		return -ENOMEM;
+	return ms_reply_room(t, m->skb);
 }
+
+/* The commit stands: its results go in the reply. */
+static void ms_txn_committed(struct ms_txn *t, void *arg)
+{
+	struct ms_txn_msgs *m = arg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ms_results); i++)
+		memcpy(nla_data(m->results[i]),
+		       (const char *)t + ms_results[i].off, ms_results[i].len);
+}
+
+static const struct ms_txn_hooks ms_txn_nl_hooks = {
+	.prepared = ms_txn_prepared,
+	.committed = ms_txn_committed,
+};
 
 /* Parse the message's ops, or take the space's staged transaction. */
 static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
@@ -510,8 +523,7 @@ static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
 	err = ms_space_lock(t->space, info->extack);
 	if (err)
 		return err;
-	staged = t->space->staged;
-	t->space->staged = NULL; /* the commit ends it, whatever happens */
+	staged = ms_staged_take(t->space); /* the commit ends it, whatever happens */
 	mutex_unlock(&t->space->lock);
 	if (!staged) {
 		NL_SET_ERR_MSG_FMT(info->extack,
@@ -530,7 +542,7 @@ static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
 
 int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *reply = NULL, *event = NULL;
+	struct ms_txn_msgs m = { .skb = skb, .info = info };
 	struct ms_txn t = { .extack = info->extack };
 	int err;
 
@@ -544,16 +556,24 @@ int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 	t.hold_attr = info->attrs[MEMSLOT_A_TXN_HOLD];
 	t.hold_mode = t.hold_attr ? nla_get_u32(t.hold_attr) :
 				    MEMSLOT_HOLD_MODE_AUTO;
+	t.dma_hole_attr = info->attrs[MEMSLOT_A_TXN_DMA_HOLE];
+	t.dma_hole = t.dma_hole_attr ? nla_get_u32(t.dma_hole_attr) :
+				       MEMSLOT_DMA_HOLE_MODE_ALLOW;
 	err = ms_space_lock(t.space, info->extack);
 	if (err)
 		goto out;
-	err = ms_txn_apply(&t, skb, info, &reply, &event);
+	err = ms_txn_execute(&t, &ms_txn_nl_hooks, &m);
 	mutex_unlock(&t.space->lock);
+	if (err) {
+		nlmsg_free(m.reply);
+		nlmsg_free(m.event);
+		goto out;
+	}
 	/* the reply first: the event may go to the same socket */
-	if (!err && genlmsg_reply(reply, info))
+	if (genlmsg_reply(m.reply, info))
 		ms_reply_lost(skb);
-	if (event)
-		ms_multicast(t.space, event);
+	if (m.event)
+		ms_multicast(t.space, m.event);
 out:
 	ms_txn_free(&t);
 	ms_space_put(t.space);
@@ -594,14 +614,15 @@ static int ms_open(struct ms_space *space, struct genl_info *info)
 
 static int ms_abort(struct ms_space *space, struct genl_info *info)
 {
-	if (!space->staged) {
+	struct ms_staged *staged = ms_staged_take(space);
+
+	if (!staged) {
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "space %u has no staged transaction open",
 				   space->id);
 		return -ENOENT;
 	}
-	ms_staged_free(space->staged);
-	space->staged = NULL;
+	ms_staged_free(staged);
 	return 0;
 }
 
@@ -634,18 +655,14 @@ int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ms_space_lock(space, info->extack);
 	if (err)
 		goto out_free;
-	err = -ENOENT;
-	if (!space->staged)
+	err = ms_staged_append(space, info, &n);
+	if (err == -ENOENT)
 		NL_SET_ERR_MSG_FMT(info->extack,
 				   "space %u has no staged transaction open",
 				   space->id);
-	else
-		err = ms_staged_append(space, info);
-	if (err == -E2BIG)
+	else if (err == -E2BIG)
 		NL_SET_ERR_MSG_FMT(info->extack, "a staged transaction has at most %u ops",
 				   MEMSLOT_TXN_MAX_STAGED);
-	if (!err)
-		n = space->staged->n;
 	mutex_unlock(&space->lock);
 	if (err)
 		goto out_free;

@@ -86,6 +86,15 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 		  offsetof(struct ms_stats, last_pins_taken) },
 		{ MEMSLOT_A_STATS_LAST_PINS_DROPPED,
 		  offsetof(struct ms_stats, last_pins_dropped) },
+#define MS_DMA_STAT(attr, field) \
+		{ attr, offsetof(struct ms_stats, dma.field) }
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_MAP_CALLS, map_calls),
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_MAP_PAGES, map_pages),
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_UNMAP_CALLS, unmap_calls),
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_UNMAP_PAGES, unmap_pages),
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_KEPT_PAGES, kept_pages),
+		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_HOLE_PAGES, hole_pages),
+#undef MS_DMA_STAT
 	};
 	struct nlattr *nest = nla_nest_start(skb, MEMSLOT_A_SPACE_STATS);
 	size_t i;

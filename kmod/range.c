@@ -9,6 +9,7 @@
 #include <linux/math64.h>
 #include <linux/slab.h>
 
+#include "pin.h"
 #include "range.h"
 
 u64 ms_chunk_size(const struct ms_space *space)
@@ -60,10 +61,23 @@ struct ms_mrange *ms_range_alloc(struct ms_space *space, u64 gpa, u64 size,
 	return mr;
 }
 
-/* Free a range that holds no slot bits and is in no tree or xarray. */
-void ms_range_free(struct ms_space *space, struct ms_mrange *mr)
+/* Drop the pins of a DMA range (its IOMMU mapping is gone, or never was). */
+void ms_range_unpin(struct ms_space *space, struct ms_mrange *mr)
+{
+	ms_unpin(space, mr->backing, mr->offset, mr->r.size);
+	space->nr_dma--;
+}
+
+/*
+ * The one way a range goes: out of the layout, its slots given back (the
+ * caller did both) and its IOMMU mapping gone; its pins go here.
+ */
+void ms_range_destroy(struct ms_space *space, struct ms_mrange *mr)
 {
 	lockdep_assert_held(&space->lock);
+	if (mr->flags & MEMSLOT_RANGE_FLAGS_DMA)
+		ms_range_unpin(space, mr);
+	xa_erase(&space->ranges, mr->id); /* 0, none, if it never had one */
 	mr->backing->users--;
 	kfree(mr->slots);
 	kfree(mr);

@@ -20,7 +20,8 @@ u64 ms_range_nr_slots(const struct ms_space *space, u64 size);
 struct ms_mrange *ms_range_alloc(struct ms_space *space, u64 gpa, u64 size,
 				 struct ms_backing *backing, u64 offset,
 				 u32 flags);
-void ms_range_free(struct ms_space *space, struct ms_mrange *mr);
+void ms_range_destroy(struct ms_space *space, struct ms_mrange *mr);
+void ms_range_unpin(struct ms_space *space, struct ms_mrange *mr);
 int ms_range_take_slots(struct ms_space *space, struct ms_mrange *mr);
 void ms_range_give_slots(struct ms_space *space, struct ms_mrange *mr);
 void ms_range_retake_slots(struct ms_space *space, struct ms_mrange *mr);

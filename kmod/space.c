@@ -188,16 +188,15 @@ static void ms_space_clear(struct ms_space *space)
 	unsigned long id;
 
 	mutex_lock(&space->lock);
-	ms_staged_free(space->staged);
-	space->staged = NULL;
+	ms_staged_free(ms_staged_take(space));
 	if (space->vm.kvm)
 		ms_kvm_lock(space); /* one hold for all the ranges */
+	ms_dma_unbind_space(space); /* no DMA before the pins go */
 	xa_for_each(&space->ranges, id, mr) {
-		ms_dma_release_range(space, mr);
 		ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);
-		xa_erase(&space->ranges, id);
-		ms_range_free(space, mr);
+		ms_range_give_slots(space, mr);
+		ms_range_destroy(space, mr);
 	}
 	if (space->vm.kvm) {
 		ms_kvm_unlock(space);
@@ -205,7 +204,6 @@ static void ms_space_clear(struct ms_space *space)
 		ms_kvm_put_vm(space->vm.kvm); /* the VM may go with the space */
 		space->vm.kvm = NULL;
 	}
-	ms_dma_unbind_space(space);
 	xa_for_each(&space->backings, id, backing) {
 		xa_erase(&space->backings, id);
 		ms_pins_free(backing);

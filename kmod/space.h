@@ -42,31 +42,32 @@ struct ms_backing {
 	struct xarray pins;	/* struct ms_pin_chunk by chunk; pin.c */
 };
 
-/* Where a range is in the transaction being prepared, if any. */
-enum ms_range_state {
-	MS_RANGE_LIVE,		/* committed, untouched by the transaction */
-	MS_RANGE_ADDING,	/* added by op @op */
-	MS_RANGE_REMOVING,	/* removed by op @op */
-	MS_RANGE_CHANGING,	/* flags changed by op @op */
-};
+struct ms_txn_op;
 
-/* A guest-physical range: one or more KVM slots of the space's block. */
+/*
+ * A guest-physical range: one or more KVM slots of the space's block.
+ * Invariant outside a commit: a range flagged MEMSLOT_RANGE_FLAGS_DMA holds
+ * one pin reference on each of its backing pages (pin.c) and, while a VFIO
+ * container is bound to the space, is mapped at IOVA = GPA (dma.c).
+ */
 struct ms_mrange {
 	struct ms_range r;	/* gpa, size; node in ms_space::layout */
 	u32 id;
 	struct ms_backing *backing;
 	u64 offset;		/* into the backing */
-	u32 flags;		/* MEMSLOT_RANGE_FLAGS_* */
+	u32 flags;		/* MEMSLOT_RANGE_FLAGS_*, as committed */
 	u32 nr_slots;
 	u32 *slots;		/* indexes into the slot block, nr_slots */
-	enum ms_range_state state;
-	u32 op;			/* index of the op behind @state */
-	u32 new_flags;		/* MS_RANGE_CHANGING: the flags to set */
-	bool pinned;		/* MEMSLOT_RANGE_FLAGS_DMA: pages pinned */
-	bool dma_mapped;	/* mapped in the bound container's domain */
-	bool dma_early;		/* unmapped before the commit point */
-	bool dma_gain;		/* MS_RANGE_CHANGING: becomes dma, pinned */
-	bool dma_reprot;	/* MS_RANGE_CHANGING: dma, readonly changes */
+	struct ms_txn_op *txn_op; /* op of the transaction being prepared
+				   * that names it, or NULL (txn.c)
+				   */
+};
+
+/* IOMMU work of a commit, or of all commits (dma.c counts it). */
+struct ms_dma_counts {
+	u64 map_calls, map_pages, unmap_calls, unmap_pages;
+	u64 kept_pages;		/* in a changed range, translation kept */
+	u64 hole_pages;		/* unmapped, then mapped to something else */
 };
 
 /* What a space's commits cost; the stats attribute set of the spec. */
@@ -76,6 +77,7 @@ struct ms_stats {
 	u64 hold_ns_last, hold_ns_max, hold_ns_total;
 	u64 pinned_pages, pins_taken, pins_dropped;
 	u64 last_pins_taken, last_pins_dropped;
+	struct ms_dma_counts dma;
 };
 
 struct ms_space {

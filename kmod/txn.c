@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transactions, in the way of nf_tables: parse; prepare every op against
- * the module's model of the layout (all validation happens here, and a
- * failing op undoes the ones before it); then commit to KVM step by step,
- * journalling each step so that a failure at step k undoes steps k-1..1
- * exactly; finally finish (free what was removed, bump the generation).
+ * Transactions, in the way of nf_tables. ms_txn_execute() runs the phases:
+ * parse (done by the caller); prepare every op against the module's model
+ * of the layout (all validation happens here, a failing op undoes the ones
+ * before it) and plan the KVM steps and the IOMMU changes (txn-dma.c);
+ * then commit: the IOMMU mappings that appear or change, the vCPU hold if
+ * any, the KVM steps, journalled so that a failure at step k undoes steps
+ * k-1..1 exactly; finally finish: unmap what went, free removed ranges,
+ * bump the generation. Scratch state of a commit lives in its ops
+ * (struct ms_txn_op), never on the ranges beyond a pointer to the op.
  *
  * Order of the KVM steps: slots of removed ranges are deleted first, then
  * flags change, then slots of added ranges are created, so an addition can
@@ -27,9 +31,8 @@
 u32 ms_fail_step;
 
 /* Report op @i's error, pointing at @attr (or the whole op). */
-static __printf(4, 5) void op_err(struct ms_txn *t, u32 i,
-				  const struct nlattr *attr,
-				  const char *fmt, ...)
+void ms_txn_op_err(struct ms_txn *t, u32 i, const struct nlattr *attr,
+		   const char *fmt, ...)
 {
 	char msg[70]; /* with "op N: ", under the 80 bytes of an extack */
 	va_list ap;
@@ -62,7 +65,7 @@ static int ms_txn_parse(struct ms_txn *t, struct nlattr *const *ops, u32 n)
 		if (err)
 			return err;
 		if (!op->tb[MEMSLOT_A_OP_TYPE]) {
-			op_err(t, t->n_ops, NULL, "missing op type (MEMSLOT_A_OP_TYPE)");
+			ms_txn_op_err(t, t->n_ops, NULL, "missing op type (MEMSLOT_A_OP_TYPE)");
 			return -EINVAL;
 		}
 		op->type = nla_get_u32(op->tb[MEMSLOT_A_OP_TYPE]);
@@ -151,17 +154,22 @@ static int ms_staged_grow(struct ms_staged *st, u32 more)
 }
 
 /*
- * Copy the ops of a txn-append message to the staged transaction: all of
- * them, or (on failure) none.
+ * Copy the ops of a txn-append message to the space's staged transaction:
+ * all of them, or (on failure) none; *@total: ops staged now. -ENOENT if
+ * none is open, -E2BIG past MEMSLOT_TXN_MAX_STAGED.
  */
-int ms_staged_append(struct ms_space *space, struct genl_info *info)
+int ms_staged_append(struct ms_space *space, struct genl_info *info,
+		     u32 *total)
 {
 	struct ms_staged *st = space->staged;
-	u32 n, i, start = st->n;
+	u32 n, i, start;
 	struct nlattr **ops;
 	int err;
 
 	lockdep_assert_held(&space->lock);
+	if (!st)
+		return -ENOENT;
+	start = st->n;
 	err = ms_msg_ops(info, &ops, &n);
 	if (err)
 		return err;
@@ -177,7 +185,18 @@ int ms_staged_append(struct ms_space *space, struct genl_info *info)
 	while (err && st->n > start)
 		kfree(st->ops[--st->n]);
 	kvfree(ops);
+	*total = st->n;
 	return err;
+}
+
+/* Detach the space's staged transaction (or NULL): its commit ends it. */
+struct ms_staged *ms_staged_take(struct ms_space *space)
+{
+	struct ms_staged *st = space->staged;
+
+	lockdep_assert_held(&space->lock);
+	space->staged = NULL;
+	return st;
 }
 
 void ms_staged_free(struct ms_staged *st)
@@ -208,127 +227,125 @@ static int ms_prep_add_check(struct ms_txn *t, u32 i, struct ms_backing **bp)
 
 	if (!op->tb[MEMSLOT_A_OP_GPA] || !op->tb[MEMSLOT_A_OP_SIZE] ||
 	    !op->tb[MEMSLOT_A_OP_BACKING_ID]) {
-		op_err(t, i, NULL, "add needs gpa, size and backing-id");
+		ms_txn_op_err(t, i, NULL, "add needs gpa, size and backing-id");
 		return -EINVAL;
 	}
 	rerr = ms_range_check(gpa, size);
 	if (rerr) {
-		op_err(t, i, op->tb[rerr == MS_RANGE_UNALIGNED_GPA ?
-				    MEMSLOT_A_OP_GPA : MEMSLOT_A_OP_SIZE],
-		       "range 0x%llx+0x%llx: %s", gpa, size,
-		       ms_range_err_str(rerr));
+		ms_txn_op_err(t, i, op->tb[rerr == MS_RANGE_UNALIGNED_GPA ?
+					   MEMSLOT_A_OP_GPA : MEMSLOT_A_OP_SIZE],
+			      "range 0x%llx+0x%llx: %s", gpa, size,
+			      ms_range_err_str(rerr));
 		return -EINVAL;
 	}
 	bid = nla_get_u32(op->tb[MEMSLOT_A_OP_BACKING_ID]);
 	b = ms_space_backing(t->space, bid);
 	if (!b) {
-		op_err(t, i, op->tb[MEMSLOT_A_OP_BACKING_ID], "no backing %u", bid);
+		ms_txn_op_err(t, i, op->tb[MEMSLOT_A_OP_BACKING_ID], "no backing %u", bid);
 		return -ENOENT;
 	}
 	if (off & (MS_PAGE_SIZE - 1)) {
-		op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
-		       "offset 0x%llx is not page aligned", off);
+		ms_txn_op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
+			      "offset 0x%llx is not page aligned", off);
 		return -EINVAL;
 	}
 	if (off > b->size || size > b->size - off) {
-		op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
-		       "0x%llx+0x%llx is beyond backing %u (0x%llx bytes)",
-		       off, size, bid, b->size);
+		ms_txn_op_err(t, i, op->tb[MEMSLOT_A_OP_OFFSET],
+			      "0x%llx+0x%llx is beyond backing %u (0x%llx bytes)",
+			      off, size, bid, b->size);
 		return -ERANGE;
 	}
 	*bp = b;
 	return 0;
 }
 
+u32 ms_txn_op_index(const struct ms_txn *t, const struct ms_txn_op *op)
+{
+	return op - t->ops;
+}
+
 static void ms_clash_msg(struct ms_txn *t, u32 i, struct ms_mrange *mr,
 			 struct ms_mrange *c)
 {
-	if (c->state == MS_RANGE_ADDING)
-		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_GPA],
-		       "0x%llx+0x%llx overlaps op %u's range (0x%llx+0x%llx)",
-		       mr->r.gpa, mr->r.size, c->op, c->r.gpa, c->r.size);
+	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_GPA];
+
+	if (c->txn_op)	/* in the layout and in the transaction: added */
+		ms_txn_op_err(t, i, attr,
+			      "0x%llx+0x%llx overlaps op %u's range (0x%llx+0x%llx)",
+			      mr->r.gpa, mr->r.size, ms_txn_op_index(t, c->txn_op),
+			      c->r.gpa, c->r.size);
 	else
-		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_GPA],
-		       "range 0x%llx+0x%llx overlaps range %u (0x%llx+0x%llx)",
-		       mr->r.gpa, mr->r.size, c->id, c->r.gpa, c->r.size);
+		ms_txn_op_err(t, i, attr,
+			      "range 0x%llx+0x%llx overlaps range %u (0x%llx+0x%llx)",
+			      mr->r.gpa, mr->r.size, c->id, c->r.gpa, c->r.size);
 }
 
-/* Pin the pages of a range becoming DMA, within the owner's limit. */
-static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
+/* Can the range of op @i be mapped for DMA? Sets the extack if not. */
+static int ms_prep_dma_check(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 {
 	struct ms_space *sp = t->space;
-	u64 need, excess, rs = 0, rl = 0;
+	u64 rs = 0, rl = 0;
 	int err;
 
 	err = ms_dma_check(sp, mr->r.gpa, mr->r.size, sp->nr_dma, &rs, &rl);
 	if (err == -ENOTCONN)
-		op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_FLAGS],
-		       "dma: no VFIO container is bound to space %u", sp->id);
+		ms_txn_op_err(t, i, t->ops[i].tb[MEMSLOT_A_OP_FLAGS],
+			      "dma: no VFIO container is bound to space %u", sp->id);
 	else if (err == -EDQUOT)
-		op_err(t, i, NULL, "dma: %u DMA ranges (memslot.dma_entry_limit)",
-		       sp->nr_dma);
+		ms_txn_op_err(t, i, NULL, "dma: %u DMA ranges (memslot.dma_entry_limit)",
+			      sp->nr_dma);
 	else if (err == -EADDRNOTAVAIL)
-		op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is reserved (0x%llx+0x%llx)",
-		       mr->r.gpa, mr->r.size, rs, rl);
+		ms_txn_op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is reserved (0x%llx+0x%llx)",
+			      mr->r.gpa, mr->r.size, rs, rl);
 	else if (err)
-		op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is outside 0x%llx+0x%llx",
-		       mr->r.gpa, mr->r.size, rs, rl);
+		ms_txn_op_err(t, i, NULL, "dma: IOVA 0x%llx+0x%llx is outside 0x%llx+0x%llx",
+			      mr->r.gpa, mr->r.size, rs, rl);
+	return err;
+}
+
+/* Pin the pages of the range of op @i, becoming DMA, within the limit. */
+static int ms_prep_pin(struct ms_txn *t, u32 i, struct ms_mrange *mr)
+{
+	struct ms_space *sp = t->space;
+	u64 need, excess;
+	int err;
+
+	err = ms_prep_dma_check(t, i, mr);
 	if (err)
 		return err;
 	need = ms_pins_needed(mr->backing, mr->offset, mr->r.size);
 	excess = ms_pin_excess(sp, need);
 	if (excess) {
-		op_err(t, i, NULL,
-		       "pinning %llu pages exceeds RLIMIT_MEMLOCK by %llu pages",
-		       need, excess);
+		ms_txn_op_err(t, i, NULL,
+			      "pinning %llu pages exceeds RLIMIT_MEMLOCK by %llu pages",
+			      need, excess);
 		return -ENOMEM;
 	}
 	err = ms_pin(sp, mr->backing, mr->offset, mr->r.size);
 	if (err == -ESTALE)
-		op_err(t, i, NULL,
-		       "backing %u was remapped under pinned pages at 0x%llx+0x%llx",
-		       mr->backing->id, mr->offset, mr->r.size);
+		ms_txn_op_err(t, i, NULL,
+			      "backing %u was remapped under pinned pages at 0x%llx+0x%llx",
+			      mr->backing->id, mr->offset, mr->r.size);
 	else if (err)
-		op_err(t, i, NULL, "cannot pin 0x%llx+0x%llx of backing %u: %d",
-		       mr->offset, mr->r.size, mr->backing->id, err);
+		ms_txn_op_err(t, i, NULL, "cannot pin 0x%llx+0x%llx of backing %u: %d",
+			      mr->offset, mr->r.size, mr->backing->id, err);
 	if (err)
 		return err;
-	mr->pinned = true;
+	t->ops[i].pinned = true;
 	sp->nr_dma++;
 	return 0;
 }
 
-static int ms_prep_add(struct ms_txn *t, u32 i)
+/* The new range of add op @i, in the layout and the id index. */
+static int ms_prep_add_range(struct ms_txn *t, u32 i, struct ms_mrange *mr)
 {
 	struct ms_space *sp = t->space;
-	struct ms_txn_op *op = &t->ops[i];
-	struct ms_backing *b;
-	struct ms_mrange *mr;
 	struct ms_range *clash;
-	u32 flags = op->tb[MEMSLOT_A_OP_FLAGS] ?
-		    nla_get_u32(op->tb[MEMSLOT_A_OP_FLAGS]) : 0;
-	u64 nr_slots;
 	int err;
 
-	err = ms_prep_add_check(t, i, &b);
-	if (err)
-		return err;
-	nr_slots = ms_range_nr_slots(sp, op_u64(op, MEMSLOT_A_OP_SIZE));
-	if (nr_slots > sp->vm.slot_count - sp->vm.nr_used) {
-		op_err(t, i, op->tb[MEMSLOT_A_OP_SIZE],
-		       "slot budget: needs %llu slot(s), %u of %u free",
-		       nr_slots, sp->vm.slot_count - sp->vm.nr_used,
-		       sp->vm.slot_count);
-		return -ENOSPC;
-	}
-	mr = ms_range_alloc(sp, op_u64(op, MEMSLOT_A_OP_GPA),
-			    op_u64(op, MEMSLOT_A_OP_SIZE), b,
-			    op_u64(op, MEMSLOT_A_OP_OFFSET), flags);
-	if (!mr)
-		return -ENOMEM;
 	err = ms_range_take_slots(sp, mr);
-	if (WARN_ON_ONCE(err)) /* the budget was checked above */
-		goto err_free;
+	if (WARN_ON_ONCE(err)) /* the caller checked the budget */
+		return err;
 	clash = ms_layout_insert(&sp->layout, &mr->r);
 	if (clash) {
 		ms_clash_msg(t, i, mr, container_of(clash, struct ms_mrange, r));
@@ -339,22 +356,61 @@ static int ms_prep_add(struct ms_txn *t, u32 i)
 			      &sp->next_range_id, GFP_KERNEL_ACCOUNT);
 	if (err < 0)
 		goto err_unlink;
-	mr->state = MS_RANGE_ADDING;
-	mr->op = i;
-	op->mr = mr;
-	err = mr->flags & MEMSLOT_RANGE_FLAGS_DMA ? ms_prep_pin(t, i, mr) : 0;
-	if (err)
-		goto err_erase;
 	return 0;
 
-err_erase:
-	xa_erase(&sp->ranges, mr->id);
 err_unlink:
 	ms_layout_remove(&sp->layout, &mr->r);
 err_give_slots:
 	ms_range_give_slots(sp, mr);
-err_free:
-	ms_range_free(sp, mr);
+	return err;
+}
+
+static int ms_prep_add(struct ms_txn *t, u32 i)
+{
+	struct ms_space *sp = t->space;
+	struct ms_txn_op *op = &t->ops[i];
+	u32 flags = op->tb[MEMSLOT_A_OP_FLAGS] ?
+		    nla_get_u32(op->tb[MEMSLOT_A_OP_FLAGS]) : 0;
+	struct ms_backing *b;
+	struct ms_mrange *mr;
+	u64 nr_slots;
+	int err;
+
+	err = ms_prep_add_check(t, i, &b);
+	if (err)
+		return err;
+	nr_slots = ms_range_nr_slots(sp, op_u64(op, MEMSLOT_A_OP_SIZE));
+	if (nr_slots > sp->vm.slot_count - sp->vm.nr_used) {
+		ms_txn_op_err(t, i, op->tb[MEMSLOT_A_OP_SIZE],
+			      "slot budget: needs %llu slot(s), %u of %u free",
+			      nr_slots, sp->vm.slot_count - sp->vm.nr_used,
+			      sp->vm.slot_count);
+		return -ENOSPC;
+	}
+	/* dma is set once the pages are pinned: the range's invariant */
+	mr = ms_range_alloc(sp, op_u64(op, MEMSLOT_A_OP_GPA),
+			    op_u64(op, MEMSLOT_A_OP_SIZE), b,
+			    op_u64(op, MEMSLOT_A_OP_OFFSET),
+			    flags & ~MEMSLOT_RANGE_FLAGS_DMA);
+	if (!mr)
+		return -ENOMEM;
+	err = ms_prep_add_range(t, i, mr);
+	if (err)
+		goto err_destroy;
+	mr->txn_op = op;
+	op->mr = mr;
+	op->new_flags = flags;
+	err = flags & MEMSLOT_RANGE_FLAGS_DMA ? ms_prep_pin(t, i, mr) : 0;
+	if (err)
+		goto err_unlink;
+	mr->flags = flags;
+	return 0;
+
+err_unlink:
+	ms_layout_remove(&sp->layout, &mr->r);
+	ms_range_give_slots(sp, mr);
+err_destroy:
+	ms_range_destroy(sp, mr);
 	return err;
 }
 
@@ -362,27 +418,28 @@ err_free:
 static struct ms_mrange *ms_prep_target(struct ms_txn *t, u32 i)
 {
 	static const char * const verb[] = {
-		[MS_RANGE_ADDING] = "added",
-		[MS_RANGE_REMOVING] = "removed",
-		[MS_RANGE_CHANGING] = "changed",
+		[MEMSLOT_OP_TYPE_ADD] = "added",
+		[MEMSLOT_OP_TYPE_REMOVE] = "removed",
+		[MEMSLOT_OP_TYPE_SET_FLAGS] = "changed",
 	};
 	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_RANGE_ID];
 	struct ms_mrange *mr;
 	u32 id;
 
 	if (!attr) {
-		op_err(t, i, NULL, "missing range-id (MEMSLOT_A_OP_RANGE_ID)");
+		ms_txn_op_err(t, i, NULL, "missing range-id (MEMSLOT_A_OP_RANGE_ID)");
 		return ERR_PTR(-EINVAL);
 	}
 	id = nla_get_u32(attr);
 	mr = ms_space_range(t->space, id);
 	if (!mr) {
-		op_err(t, i, attr, "no range %u", id);
+		ms_txn_op_err(t, i, attr, "no range %u", id);
 		return ERR_PTR(-ENOENT);
 	}
-	if (mr->state != MS_RANGE_LIVE) {
-		op_err(t, i, attr, "range %u is already %s by op %u", id,
-		       verb[mr->state], mr->op);
+	if (mr->txn_op) {
+		ms_txn_op_err(t, i, attr, "range %u is already %s by op %u", id,
+			      verb[mr->txn_op->type],
+			      ms_txn_op_index(t, mr->txn_op));
 		return ERR_PTR(-EINVAL);
 	}
 	return mr;
@@ -396,43 +453,38 @@ static int ms_prep_remove(struct ms_txn *t, u32 i)
 		return PTR_ERR(mr);
 	ms_layout_remove(&t->space->layout, &mr->r);
 	ms_range_give_slots(t->space, mr);
-	mr->state = MS_RANGE_REMOVING;
-	mr->op = i;
+	mr->txn_op = &t->ops[i];
 	t->ops[i].mr = mr;
 	return 0;
 }
 
 static int ms_prep_set_flags(struct ms_txn *t, u32 i)
 {
-	struct nlattr *attr = t->ops[i].tb[MEMSLOT_A_OP_FLAGS];
+	struct ms_txn_op *op = &t->ops[i];
+	struct nlattr *attr = op->tb[MEMSLOT_A_OP_FLAGS];
 	struct ms_mrange *mr;
 	int err;
 
 	if (!attr) {
-		op_err(t, i, NULL, "set-flags needs flags (MEMSLOT_A_OP_FLAGS)");
+		ms_txn_op_err(t, i, NULL, "set-flags needs flags (MEMSLOT_A_OP_FLAGS)");
 		return -EINVAL;
 	}
 	mr = ms_prep_target(t, i);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
-	if (nla_get_u32(attr) == mr->flags) {
-		op_err(t, i, attr, "range %u already has flags 0x%x", mr->id,
-		       mr->flags);
+	op->new_flags = nla_get_u32(attr);
+	if (op->new_flags == mr->flags) {
+		ms_txn_op_err(t, i, attr, "range %u already has flags 0x%x",
+			      mr->id, mr->flags);
 		return -EINVAL;
 	}
-	mr->new_flags = nla_get_u32(attr);
-	if (mr->new_flags & ~mr->flags & MEMSLOT_RANGE_FLAGS_DMA) {
+	if (op->new_flags & ~mr->flags & MEMSLOT_RANGE_FLAGS_DMA) {
 		err = ms_prep_pin(t, i, mr);
 		if (err)
 			return err;
-		mr->dma_gain = true;
 	}
-	/* a DMA range keeping dma: new IOMMU permissions if readonly changes */
-	mr->dma_reprot = mr->flags & mr->new_flags & MEMSLOT_RANGE_FLAGS_DMA &&
-			 (mr->flags ^ mr->new_flags) & MEMSLOT_RANGE_FLAGS_READONLY;
-	mr->state = MS_RANGE_CHANGING;
-	mr->op = i;
-	t->ops[i].mr = mr;
+	mr->txn_op = op;
+	op->mr = mr;
 	return 0;
 }
 
@@ -442,36 +494,25 @@ static void ms_txn_unprepare(struct ms_txn *t)
 	struct ms_space *sp = t->space;
 
 	while (t->n_prepared) {
-		struct ms_mrange *mr = t->ops[--t->n_prepared].mr;
+		struct ms_txn_op *op = &t->ops[--t->n_prepared];
+		struct ms_mrange *mr = op->mr;
 
-		switch (mr->state) {
-		case MS_RANGE_ADDING:
-			if (mr->pinned) {
-				ms_unpin(sp, mr->backing, mr->offset,
-					 mr->r.size);
-				sp->nr_dma--;
-			}
-			xa_erase(&sp->ranges, mr->id);
+		mr->txn_op = NULL;
+		switch (op->type) {
+		case MEMSLOT_OP_TYPE_ADD:
 			ms_layout_remove(&sp->layout, &mr->r);
 			ms_range_give_slots(sp, mr);
-			ms_range_free(sp, mr);
-			continue;
-		case MS_RANGE_REMOVING:
+			ms_range_destroy(sp, mr);
+			break;
+		case MEMSLOT_OP_TYPE_REMOVE:
 			ms_range_retake_slots(sp, mr);
 			WARN_ON_ONCE(ms_layout_insert(&sp->layout, &mr->r));
 			break;
 		default:
-			if (mr->dma_gain) {
-				ms_unpin(sp, mr->backing, mr->offset,
-					 mr->r.size);
-				sp->nr_dma--;
-			}
-			mr->pinned &= !mr->dma_gain;
-			mr->dma_gain = false;
-			mr->dma_reprot = false;
+			if (op->pinned)
+				ms_range_unpin(sp, mr);
 			break;
 		}
-		mr->state = MS_RANGE_LIVE;
 	}
 }
 
@@ -486,26 +527,26 @@ static void ms_txn_unprepare(struct ms_txn *t)
 static bool ms_txn_replaces(struct ms_txn *t, u32 *op)
 {
 	struct ms_layout gone;
-	struct ms_mrange *mr;
+	struct ms_txn_op *o;
 	bool found = false;
 	u32 i;
 
 	ms_layout_init(&gone);
 	for (i = 0; i < t->n_ops; i++)
-		if (t->ops[i].mr->state == MS_RANGE_REMOVING)
+		if (t->ops[i].type == MEMSLOT_OP_TYPE_REMOVE)
 			WARN_ON_ONCE(ms_layout_insert(&gone, &t->ops[i].mr->r));
 	for (i = 0; i < t->n_ops && !found; i++) {
-		mr = t->ops[i].mr;
-		if (mr->state == MS_RANGE_CHANGING)
-			found = (mr->flags ^ mr->new_flags) &
+		o = &t->ops[i];
+		if (o->type == MEMSLOT_OP_TYPE_SET_FLAGS)
+			found = (o->mr->flags ^ o->new_flags) &
 				MEMSLOT_RANGE_FLAGS_READONLY;
-		else if (mr->state == MS_RANGE_ADDING && gone.nr_ranges)
-			found = ms_layout_first_overlap(&gone, mr->r.gpa,
-							mr->r.size);
+		else if (o->type == MEMSLOT_OP_TYPE_ADD && gone.nr_ranges)
+			found = ms_layout_first_overlap(&gone, o->mr->r.gpa,
+							o->mr->r.size);
 		*op = i;
 	}
 	for (i = 0; i < t->n_ops; i++)
-		if (t->ops[i].mr->state == MS_RANGE_REMOVING)
+		if (t->ops[i].type == MEMSLOT_OP_TYPE_REMOVE)
 			ms_layout_remove(&gone, &t->ops[i].mr->r);
 	return found;
 }
@@ -532,45 +573,6 @@ static bool ms_txn_holds(struct ms_txn *t)
 	return t->replaces || t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS;
 }
 
-int ms_txn_prepare(struct ms_txn *t)
-{
-	int err = 0;
-
-	lockdep_assert_held(&t->space->lock);
-	t->space->stats.last_pins_taken = 0;
-	t->space->stats.last_pins_dropped = 0;
-	if (!t->space->vm.kvm) {
-		NL_SET_ERR_MSG_FMT(t->extack, "space %u is not bound to a VM",
-				   t->space->id);
-		return -ENOTCONN;
-	}
-	for (; t->n_prepared < t->n_ops; t->n_prepared++) {
-		u32 i = t->n_prepared;
-
-		switch (t->ops[i].type) {
-		case MEMSLOT_OP_TYPE_ADD:
-			err = ms_prep_add(t, i);
-			break;
-		case MEMSLOT_OP_TYPE_REMOVE:
-			err = ms_prep_remove(t, i);
-			break;
-		default:
-			err = ms_prep_set_flags(t, i);
-			break;
-		}
-		if (err)
-			goto err_unprepare;
-	}
-	err = ms_txn_check_hold(t);
-	if (err)
-		goto err_unprepare;
-	return 0;
-
-err_unprepare:
-	ms_txn_unprepare(t);
-	return err;
-}
-
 static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
 			const struct ms_slot_state *old,
 			const struct ms_slot_state *new)
@@ -584,44 +586,49 @@ static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
 	s->new = new ? *new : none;
 }
 
-/* One op's steps for phase @type: removals, flag changes, or additions. */
-static void ms_op_steps(struct ms_txn *t, u32 i)
+/* The KVM steps of slot @s of a set-flags op @i. */
+static void ms_change_steps(struct ms_txn *t, u32 i, u32 s)
 {
-	struct ms_mrange *mr = t->ops[i].mr;
+	struct ms_txn_op *op = &t->ops[i];
 	struct ms_slot_state old, new;
-	bool ro_toggles;
-	u32 s;
 
-	for (s = 0; s < mr->nr_slots; s++) {
-		ms_range_slot_state(t->space, mr, s, mr->flags, &old);
-		switch (mr->state) {
-		case MS_RANGE_REMOVING:
-			ms_add_step(t, i, mr->slots[s], &old, NULL);
-			break;
-		case MS_RANGE_ADDING:
-			ms_add_step(t, i, mr->slots[s], NULL, &old);
-			break;
-		default:
-			ms_range_slot_state(t->space, mr, s, mr->new_flags, &new);
-			if (old.kvm_flags == new.kvm_flags)
-				continue; /* a change of dma only */
-			/* KVM changes dirty logging in place, not read-only */
-			ro_toggles = (old.kvm_flags ^ new.kvm_flags) &
-				     KVM_MEM_READONLY;
-			if (ro_toggles) {
-				ms_add_step(t, i, mr->slots[s], &old, NULL);
-				ms_add_step(t, i, mr->slots[s], NULL, &new);
-			} else {
-				ms_add_step(t, i, mr->slots[s], &old, &new);
-			}
-		}
+	ms_range_slot_state(t->space, op->mr, s, op->mr->flags, &old);
+	ms_range_slot_state(t->space, op->mr, s, op->new_flags, &new);
+	if (old.kvm_flags == new.kvm_flags)
+		return; /* a change of dma only */
+	/* KVM changes dirty logging in place, not read-only */
+	if ((old.kvm_flags ^ new.kvm_flags) & KVM_MEM_READONLY) {
+		ms_add_step(t, i, op->mr->slots[s], &old, NULL);
+		ms_add_step(t, i, op->mr->slots[s], NULL, &new);
+	} else {
+		ms_add_step(t, i, op->mr->slots[s], &old, &new);
 	}
 }
 
-static int ms_txn_plan(struct ms_txn *t)
+/* Op @i's KVM steps, one or two per slot of its range. */
+static void ms_op_steps(struct ms_txn *t, u32 i)
 {
-	static const enum ms_range_state order[] = {
-		MS_RANGE_REMOVING, MS_RANGE_CHANGING, MS_RANGE_ADDING,
+	struct ms_txn_op *op = &t->ops[i];
+	struct ms_slot_state st;
+	u32 s;
+
+	for (s = 0; s < op->mr->nr_slots; s++) {
+		ms_range_slot_state(t->space, op->mr, s, op->mr->flags, &st);
+		if (op->type == MEMSLOT_OP_TYPE_REMOVE)
+			ms_add_step(t, i, op->mr->slots[s], &st, NULL);
+		else if (op->type == MEMSLOT_OP_TYPE_ADD)
+			ms_add_step(t, i, op->mr->slots[s], NULL, &st);
+		else
+			ms_change_steps(t, i, s);
+	}
+}
+
+/* The KVM steps: removals, then flag changes, then additions. */
+static int ms_txn_plan_steps(struct ms_txn *t)
+{
+	static const u32 order[] = {
+		MEMSLOT_OP_TYPE_REMOVE, MEMSLOT_OP_TYPE_SET_FLAGS,
+		MEMSLOT_OP_TYPE_ADD,
 	};
 	u32 i, p, max = 0;
 
@@ -632,13 +639,54 @@ static int ms_txn_plan(struct ms_txn *t)
 		return -ENOMEM;
 	for (p = 0; p < ARRAY_SIZE(order); p++)
 		for (i = 0; i < t->n_ops; i++)
-			if (t->ops[i].mr->state == order[p])
+			if (t->ops[i].type == order[p])
 				ms_op_steps(t, i);
 	return 0;
 }
 
-/* debugfs fail_step: fail the k-th step (DMA maps, then KVM steps). */
-static int ms_fail_point(struct ms_txn *t)
+static int ms_txn_prepare_op(struct ms_txn *t, u32 i)
+{
+	switch (t->ops[i].type) {
+	case MEMSLOT_OP_TYPE_ADD:
+		return ms_prep_add(t, i);
+	case MEMSLOT_OP_TYPE_REMOVE:
+		return ms_prep_remove(t, i);
+	default:
+		return ms_prep_set_flags(t, i);
+	}
+}
+
+/* Validate and apply every op to the model, then plan KVM and IOMMU. */
+static int ms_txn_prepare(struct ms_txn *t)
+{
+	int err;
+
+	lockdep_assert_held(&t->space->lock);
+	t->space->stats.last_pins_taken = 0;
+	t->space->stats.last_pins_dropped = 0;
+	if (!t->space->vm.kvm) {
+		NL_SET_ERR_MSG_FMT(t->extack, "space %u is not bound to a VM",
+				   t->space->id);
+		return -ENOTCONN;
+	}
+	for (; t->n_prepared < t->n_ops; t->n_prepared++) {
+		err = ms_txn_prepare_op(t, t->n_prepared);
+		if (err)
+			goto err_unprepare;
+	}
+	err = ms_txn_check_hold(t) ?: ms_txn_plan_steps(t) ?:
+	      ms_txn_dma_plan(t);
+	if (err)
+		goto err_unprepare;
+	return 0;
+
+err_unprepare:
+	ms_txn_unprepare(t);
+	return err;
+}
+
+/* debugfs fail_step: fail the k-th step (IOMMU maps, then KVM steps). */
+int ms_txn_fail_point(struct ms_txn *t)
 {
 	u32 fail = READ_ONCE(ms_fail_step);
 
@@ -651,95 +699,8 @@ static int ms_fail_point(struct ms_txn *t)
 
 static int ms_run_step(struct ms_txn *t, u32 k)
 {
-	return ms_fail_point(t) ?:
+	return ms_txn_fail_point(t) ?:
 	       ms_kvm_set_slot(t->space, t->steps[k].idx, &t->steps[k].new);
-}
-
-/* Does an added DMA range reuse IOVAs of the removed range @mr? */
-static bool ms_dma_reused(struct ms_space *sp, struct ms_mrange *mr)
-{
-	u64 end = mr->r.gpa + mr->r.size;
-	struct ms_range *r = ms_layout_first_overlap(&sp->layout, mr->r.gpa,
-						     mr->r.size);
-	struct ms_mrange *m;
-
-	for (; r && r->gpa < end; r = ms_layout_next(r)) {
-		m = container_of(r, struct ms_mrange, r);
-		if (m->state == MS_RANGE_ADDING && m->pinned)
-			return true;
-	}
-	return false;
-}
-
-/*
- * Does @mr get a new IOMMU mapping in this commit? Added DMA ranges, ranges
- * gaining dma, and DMA ranges whose readonly changes (new permissions).
- */
-static bool ms_txn_dma_new(struct ms_mrange *mr)
-{
-	if (mr->state == MS_RANGE_ADDING)
-		return mr->pinned;
-	return mr->state == MS_RANGE_CHANGING &&
-	       (mr->dma_gain || mr->dma_reprot);
-}
-
-/*
- * Undo ms_txn_dma_map(): unmap the new mappings, then (their IOVAs free
- * again) map the ranges it unmapped early as they were.
- */
-static void ms_txn_dma_unmap(struct ms_txn *t)
-{
-	struct ms_mrange *mr;
-	u32 i;
-
-	for (i = 0; i < t->n_ops; i++)
-		if (ms_txn_dma_new(t->ops[i].mr))
-			ms_dma_unmap(t->space, t->ops[i].mr);
-	for (i = 0; i < t->n_ops; i++) {
-		mr = t->ops[i].mr;
-		/* as it was: its flags are the old ones; its pins stayed */
-		if (mr->dma_early && ms_dma_map(t->space, mr, mr->flags))
-			pr_err_ratelimited("memslot: space %u: range %u could not be mapped for DMA again\n",
-					   t->space->id, mr->id);
-		mr->dma_early = false;
-	}
-}
-
-/*
- * The DMA side, before the commit point: removed DMA ranges whose IOVAs
- * an added one takes, and DMA ranges changing readonly, are unmapped (a
- * replacement in place), then the new mappings are made. Removed ranges
- * that are not replaced stay mapped until ms_txn_finish(). All or nothing.
- */
-static int ms_txn_dma_map(struct ms_txn *t)
-{
-	struct ms_mrange *mr;
-	int err = 0;
-	u32 i;
-
-	for (i = 0; i < t->n_ops; i++) {
-		mr = t->ops[i].mr;
-		if (mr->dma_mapped &&
-		    ((mr->state == MS_RANGE_REMOVING &&
-		      ms_dma_reused(t->space, mr)) || mr->dma_reprot)) {
-			ms_dma_unmap(t->space, mr);
-			mr->dma_early = true;
-		}
-	}
-	for (i = 0; i < t->n_ops && !err; i++) {
-		mr = t->ops[i].mr;
-		if (!ms_txn_dma_new(mr))
-			continue;
-		err = ms_fail_point(t) ?:
-		      ms_dma_map(t->space, mr, mr->state == MS_RANGE_CHANGING ?
-				 mr->new_flags : mr->flags);
-		if (err)
-			op_err(t, i, NULL, "IOMMU map error %d at 0x%llx+0x%llx",
-			       err, mr->r.gpa, mr->r.size);
-	}
-	if (err)
-		ms_txn_dma_unmap(t);
-	return err;
 }
 
 /*
@@ -774,15 +735,26 @@ static int ms_txn_run_steps(struct ms_txn *t)
 	}
 	if (err) {
 		s = &t->steps[k];
-		op_err(t, s->op, NULL, "KVM error %d on slot %u (0x%llx+0x%llx)",
-		       err, t->space->vm.slot_base + s->idx,
-		       s->new.size ? s->new.gpa : s->old.gpa,
-		       s->new.size ?: s->old.size);
+		ms_txn_op_err(t, s->op, NULL, "KVM error %d on slot %u (0x%llx+0x%llx)",
+			      err, t->space->vm.slot_base + s->idx,
+			      s->new.size ? s->new.gpa : s->old.gpa,
+			      s->new.size ?: s->old.size);
 		while (k--)
 			ms_txn_undo_step(t, k);
 	}
 	ms_kvm_unlock(t->space);
 	return err;
+}
+
+static void ms_dma_counts_add(struct ms_dma_counts *to,
+			      const struct ms_dma_counts *c)
+{
+	to->map_calls += c->map_calls;
+	to->map_pages += c->map_pages;
+	to->unmap_calls += c->unmap_calls;
+	to->unmap_pages += c->unmap_pages;
+	to->kept_pages += c->kept_pages;
+	to->hole_pages += c->hole_pages;
 }
 
 /* Add a commit to the space's statistics and the trace. */
@@ -811,30 +783,27 @@ static void ms_txn_account(struct ms_txn *t, bool held, int err)
 }
 
 /*
- * Apply the prepared transaction to KVM, holding the vCPUs out of guest
- * mode if it replaces memory in place (or the caller asked). On failure,
- * undo the steps taken and the preparation: KVM and the model are as
- * before.
+ * Apply the prepared transaction: the IOMMU mappings that appear or
+ * change, then the KVM steps, holding the vCPUs out of guest mode if it
+ * replaces memory in place (or the caller asked). On failure, undo the
+ * steps taken, the mappings and the preparation: all is as before.
  */
-int ms_txn_commit(struct ms_txn *t)
+static int ms_txn_commit(struct ms_txn *t)
 {
 	struct ms_vcpu_hold hold;
 	bool held;
 	u64 start;
 	int err;
 
-	err = ms_txn_plan(t);
-	if (err)
-		goto err_unprepare;
 	start = ktime_get_ns();
-	err = ms_txn_dma_map(t);
+	err = ms_txn_dma_apply(t);
 	if (err)
-		goto err_unprepare;
+		goto out;
 	held = ms_txn_holds(t);
 	if (held) {
 		err = ms_kvm_hold_vcpus(t->space, &hold);
 		if (err)
-			goto err_dma_unmap;
+			goto err_dma_undo;
 	}
 	err = ms_txn_run_steps(t);
 	if (held) {
@@ -845,48 +814,65 @@ int ms_txn_commit(struct ms_txn *t)
 	ms_txn_account(t, held, err);
 	if (!err)
 		return 0;
-err_dma_unmap:
-	ms_txn_dma_unmap(t);
-err_unprepare:
-	ms_txn_unprepare(t);
+err_dma_undo:
+	ms_txn_dma_undo(t);
+out:
+	ms_dma_counts_add(&t->space->stats.dma, &t->dma.cnt);
 	return err;
 }
 
-void ms_txn_abort(struct ms_txn *t)
-{
-	ms_txn_unprepare(t);
-}
-
-/* After a successful commit: make the model final. */
-void ms_txn_finish(struct ms_txn *t)
+/* After a successful commit: unmap what went, make the model final. */
+static void ms_txn_finish(struct ms_txn *t)
 {
 	struct ms_space *sp = t->space;
 	u32 i;
 
+	ms_txn_dma_finish(t);
+	ms_dma_counts_add(&sp->stats.dma, &t->dma.cnt);
 	for (i = 0; i < t->n_ops; i++) {
-		struct ms_mrange *mr = t->ops[i].mr;
+		struct ms_txn_op *op = &t->ops[i];
+		struct ms_mrange *mr = op->mr;
 
-		if (mr->state == MS_RANGE_REMOVING) {
-			ms_dma_release_range(sp, mr);
-			xa_erase(&sp->ranges, mr->id);
-			ms_range_free(sp, mr);
+		mr->txn_op = NULL;
+		if (op->type == MEMSLOT_OP_TYPE_REMOVE) {
+			ms_range_destroy(sp, mr);
 			continue;
 		}
-		if (mr->state == MS_RANGE_CHANGING &&
-		    mr->flags & ~mr->new_flags & MEMSLOT_RANGE_FLAGS_DMA)
-			ms_dma_release_range(sp, mr); /* loses dma */
-		if (mr->state == MS_RANGE_CHANGING)
-			mr->flags = mr->new_flags;
-		mr->dma_gain = false;
-		mr->dma_reprot = false;
-		mr->state = MS_RANGE_LIVE;
+		if (mr->flags & ~op->new_flags & MEMSLOT_RANGE_FLAGS_DMA)
+			ms_range_unpin(sp, mr); /* loses dma */
+		mr->flags = op->new_flags;
 	}
 	t->n_prepared = 0;
 	sp->generation++;
 }
 
+/*
+ * Run a parsed transaction under the space's lock: prepare, the caller's
+ * @hooks->prepared (an error aborts), commit, finish, @hooks->committed.
+ * 0, or an error with everything as before.
+ */
+int ms_txn_execute(struct ms_txn *t, const struct ms_txn_hooks *hooks,
+		   void *arg)
+{
+	int err;
+
+	lockdep_assert_held(&t->space->lock);
+	err = ms_txn_prepare(t);
+	if (err)
+		return err;
+	err = hooks->prepared(t, arg) ?: ms_txn_commit(t);
+	if (err) {
+		ms_txn_unprepare(t);
+		return err;
+	}
+	ms_txn_finish(t);
+	hooks->committed(t, arg);
+	return 0;
+}
+
 void ms_txn_free(struct ms_txn *t)
 {
+	kvfree(t->dma.segs);
 	kvfree(t->steps);
 	kvfree(t->ops);
 	ms_staged_free(t->staged_ops);

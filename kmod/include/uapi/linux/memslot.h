@@ -43,6 +43,25 @@ enum memslot_op_type {
 };
 
 /**
+ * enum memslot_dma_hole_mode - What a commit does with an IOVA that stays
+ *   mapped but whose page or permissions change (another backing or offset
+ *   under the same GPA, a readonly toggle of a DMA range). The IOMMU API has
+ *   no atomic replace, and no supported kernel's driver gives one (see
+ *   Documentation/design.rst): the page is unmapped and mapped again, and a
+ *   device's DMA to it in between faults. IOVAs whose page and permissions
+ *   stay are never touched, whatever the mode.
+ * @MEMSLOT_DMA_HOLE_MODE_ALLOW: Unmap and map again, and count the pages
+ *   (dma-hole-pages).
+ * @MEMSLOT_DMA_HOLE_MODE_REFUSE: Refuse the transaction (EINVAL, naming the op
+ *   and the first such page) instead: the caller asserts that no device sees a
+ *   hole.
+ */
+enum memslot_dma_hole_mode {
+	MEMSLOT_DMA_HOLE_MODE_ALLOW = 1,
+	MEMSLOT_DMA_HOLE_MODE_REFUSE,
+};
+
+/**
  * enum memslot_hold_mode - When a commit holds the VM's vCPUs out of guest
  *   mode. A hold is needed exactly when the transaction replaces memory in
  *   place: an added range overlaps a removed one, or a range toggles read-only
@@ -98,6 +117,12 @@ enum {
 	MEMSLOT_A_STATS_LAST_PINS_TAKEN,
 	MEMSLOT_A_STATS_LAST_PINS_DROPPED,
 	MEMSLOT_A_STATS_PAD,
+	MEMSLOT_A_STATS_DMA_MAP_CALLS,
+	MEMSLOT_A_STATS_DMA_MAP_PAGES,
+	MEMSLOT_A_STATS_DMA_UNMAP_CALLS,
+	MEMSLOT_A_STATS_DMA_UNMAP_PAGES,
+	MEMSLOT_A_STATS_DMA_KEPT_PAGES,
+	MEMSLOT_A_STATS_DMA_HOLE_PAGES,
 
 	__MEMSLOT_A_STATS_MAX,
 	MEMSLOT_A_STATS_MAX = (__MEMSLOT_A_STATS_MAX - 1)
@@ -160,6 +185,13 @@ enum {
 	MEMSLOT_A_TXN_HOLD_NS,
 	MEMSLOT_A_TXN_COMMIT_NS,
 	MEMSLOT_A_TXN_PAD,
+	MEMSLOT_A_TXN_DMA_HOLE,
+	MEMSLOT_A_TXN_DMA_MAP_CALLS,
+	MEMSLOT_A_TXN_DMA_MAP_PAGES,
+	MEMSLOT_A_TXN_DMA_UNMAP_CALLS,
+	MEMSLOT_A_TXN_DMA_UNMAP_PAGES,
+	MEMSLOT_A_TXN_DMA_KEPT_PAGES,
+	MEMSLOT_A_TXN_DMA_HOLE_PAGES,
 
 	__MEMSLOT_A_TXN_MAX,
 	MEMSLOT_A_TXN_MAX = (__MEMSLOT_A_TXN_MAX - 1)
