@@ -102,8 +102,10 @@ struct memslot_txn {
 	uint32_t *added;		/* ids, n_added of them */
 	int done;			/* committed (or tried to) */
 	uint32_t hold;			/* MEMSLOT_HOLD_*, 0: the kernel's default */
+	uint32_t dma_hole;		/* MEMSLOT_DMA_HOLE_*, 0: the default */
 	uint32_t held_vcpus;		/* results of the commit */
 	uint64_t hold_ns, commit_ns;
+	uint64_t dma[MEMSLOT_STAT_DMA_HOLE_PAGES - MEMSLOT_STAT_DMA_MAP_CALLS + 1];
 };
 
 struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space)
@@ -219,6 +221,10 @@ static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 		case MEMSLOT_A_TXN_COMMIT_NS:
 			t->commit_ns = mnl_attr_get_u64(attr);
 			break;
+		case MEMSLOT_A_TXN_DMA_MAP_CALLS ... MEMSLOT_A_TXN_DMA_HOLE_PAGES:
+			t->dma[mnl_attr_get_type(attr) -
+			       MEMSLOT_A_TXN_DMA_MAP_CALLS] = mnl_attr_get_u64(attr);
+			break;
 		}
 	}
 	return 0;
@@ -270,6 +276,8 @@ int memslot_txn_commit(struct memslot_txn *t)
 	}
 	if (t->hold)
 		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_HOLD, t->hold);
+	if (t->dma_hole)
+		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_DMA_HOLE, t->dma_hole);
 	/* the reply says it worked: no ACK after it, one receive less */
 	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	return ms_req_run(t->ms, ms_cb_commit, t);
@@ -296,6 +304,25 @@ uint64_t memslot_txn_hold_ns(const struct memslot_txn *t)
 uint64_t memslot_txn_commit_ns(const struct memslot_txn *t)
 {
 	return t->commit_ns;
+}
+
+int memslot_txn_set_dma_hole(struct memslot_txn *t, uint32_t mode)
+{
+	if (mode < MEMSLOT_DMA_HOLE_ALLOW || mode > MEMSLOT_DMA_HOLE_REFUSE)
+		return -EINVAL;
+	t->dma_hole = mode;
+	return 0;
+}
+
+_Static_assert(MEMSLOT_A_TXN_DMA_HOLE_PAGES - MEMSLOT_A_TXN_DMA_MAP_CALLS ==
+	       MEMSLOT_STAT_DMA_HOLE_PAGES - MEMSLOT_STAT_DMA_MAP_CALLS,
+	       "per-commit DMA counters match the space's");
+
+uint64_t memslot_txn_stat(const struct memslot_txn *t, enum memslot_stat stat)
+{
+	if (stat < MEMSLOT_STAT_DMA_MAP_CALLS || stat > MEMSLOT_STAT_DMA_HOLE_PAGES)
+		return 0;
+	return t->dma[stat - MEMSLOT_STAT_DMA_MAP_CALLS];
 }
 
 uint64_t memslot_txn_generation(const struct memslot_txn *t)

@@ -87,6 +87,19 @@ enum memslot_stat {
 	MEMSLOT_STAT_PINS_DROPPED,
 	MEMSLOT_STAT_LAST_PINS_TAKEN,
 	MEMSLOT_STAT_LAST_PINS_DROPPED,
+	/*
+	 * IOMMU work (libmemslot 3): iommu_map()/iommu_unmap() calls and
+	 * pages; pages of changed DMA ranges whose translation was kept (no
+	 * IOMMU call, pins kept); pages that went through a hole (unmapped,
+	 * then mapped to another page or with other rights). Also per commit:
+	 * memslot_txn_stat().
+	 */
+	MEMSLOT_STAT_DMA_MAP_CALLS = MEMSLOT_STAT_LAST_PINS_DROPPED + 2,
+	MEMSLOT_STAT_DMA_MAP_PAGES,
+	MEMSLOT_STAT_DMA_UNMAP_CALLS,
+	MEMSLOT_STAT_DMA_UNMAP_PAGES,
+	MEMSLOT_STAT_DMA_KEPT_PAGES,
+	MEMSLOT_STAT_DMA_HOLE_PAGES,
 };
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat);
@@ -161,6 +174,23 @@ int memslot_txn_set_hold(struct memslot_txn *t, uint32_t mode);
 uint32_t memslot_txn_held_vcpus(const struct memslot_txn *t);
 uint64_t memslot_txn_hold_ns(const struct memslot_txn *t);
 uint64_t memslot_txn_commit_ns(const struct memslot_txn *t);
+
+/*
+ * What a commit does with an IOVA that stays mapped while its page or
+ * permissions change (libmemslot 3). IOVAs whose translation stays are
+ * never touched; a changing one goes through a brief unmap, as no kernel
+ * offers an atomic IOMMU replace. ALLOW (the kernel's default): do it and
+ * count it (MEMSLOT_STAT_DMA_HOLE_PAGES). REFUSE: refuse the commit
+ * (-EINVAL, naming the op and the page). -EINVAL for another value.
+ */
+#define MEMSLOT_DMA_HOLE_ALLOW	1u
+#define MEMSLOT_DMA_HOLE_REFUSE	2u
+int memslot_txn_set_dma_hole(struct memslot_txn *t, uint32_t mode);
+/*
+ * After a successful commit: its share of a MEMSLOT_STAT_DMA_* counter
+ * (libmemslot 3); 0 for other stats.
+ */
+uint64_t memslot_txn_stat(const struct memslot_txn *t, enum memslot_stat stat);
 
 /* Call @cb for every backing of @space, by id. */
 struct memslot_backing;

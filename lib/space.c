@@ -44,8 +44,10 @@ const char *memslot_err_attr_name(const struct memslot *ms)
 _Static_assert((int)MEMSLOT_STAT_COMMITS == (int)MEMSLOT_A_STATS_COMMITS &&
 	       (int)MEMSLOT_STAT_HOLD_NS_TOTAL == (int)MEMSLOT_A_STATS_HOLD_NS_TOTAL &&
 	       (int)MEMSLOT_STAT_PINNED_PAGES == (int)MEMSLOT_A_STATS_PINNED_PAGES &&
-	       (int)MEMSLOT_STAT_LAST_PINS_DROPPED == MEMSLOT_A_STATS_MAX - 1,
-	       "stats match the uAPI (MAX - 1: the pad attribute)");
+	       (int)MEMSLOT_STAT_LAST_PINS_DROPPED + 1 == MEMSLOT_A_STATS_PAD &&
+	       (int)MEMSLOT_STAT_DMA_MAP_CALLS == (int)MEMSLOT_A_STATS_DMA_MAP_CALLS &&
+	       (int)MEMSLOT_STAT_DMA_HOLE_PAGES == MEMSLOT_A_STATS_MAX,
+	       "stats match the uAPI (the pad attribute in between)");
 
 static void ms_stats_parse(const struct nlattr *nest, uint64_t *stats)
 {
@@ -205,8 +207,7 @@ uint64_t memslot_space_generation(const struct memslot_space *s)
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat)
 {
-	if ((int)stat < MEMSLOT_STAT_COMMITS ||
-	    stat > MEMSLOT_STAT_LAST_PINS_DROPPED)
+	if ((int)stat < MEMSLOT_STAT_COMMITS || stat > MEMSLOT_STAT_DMA_HOLE_PAGES)
 		return 0;
 	return s->stats[stat];
 }

@@ -93,6 +93,11 @@ static void print_stats(const struct memslot_space *s)
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_MAX),
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_TOTAL),
 	};
+	uint64_t d[6];
+	int i;
+
+	for (i = 0; i < 6; i++)
+		d[i] = memslot_space_stat(s, MEMSLOT_STAT_DMA_MAP_CALLS + i);
 
 	if (json) {
 		printf(",\"stats\":{\"commits\":%" PRIu64 ",\"ops\":%" PRIu64
@@ -104,8 +109,12 @@ static void print_stats(const struct memslot_space *s)
 		       h[2]);
 		printf("\"pinned_pages\":%" PRIu64 ",\"pins_taken\":%" PRIu64
 		       ",\"pins_dropped\":%" PRIu64 ",\"last_pins_taken\":%" PRIu64
-		       ",\"last_pins_dropped\":%" PRIu64 "}",
+		       ",\"last_pins_dropped\":%" PRIu64 ",",
 		       p[0], p[1], p[2], p[3], p[4]);
+		printf("\"iommu\":{\"map_calls\":%" PRIu64 ",\"map_pages\":%" PRIu64
+		       ",\"unmap_calls\":%" PRIu64 ",\"unmap_pages\":%" PRIu64
+		       ",\"kept_pages\":%" PRIu64 ",\"hole_pages\":%" PRIu64 "}}",
+		       d[0], d[1], d[2], d[3], d[4], d[5]);
 		return;
 	}
 	printf("    commits %" PRIu64 " ops %" PRIu64 " failed %" PRIu64
@@ -118,6 +127,9 @@ static void print_stats(const struct memslot_space *s)
 	printf("    dma pinned %" PRIu64 " pages, pins taken %" PRIu64 " dropped %"
 	       PRIu64 " (last commit %" PRIu64 "/%" PRIu64 ")\n",
 	       p[0], p[1], p[2], p[3], p[4]);
+	printf("    iommu map %" PRIu64 " calls %" PRIu64 " pages, unmap %" PRIu64
+	       " calls %" PRIu64 " pages, kept %" PRIu64 " pages, hole %" PRIu64
+	       " pages\n", d[0], d[1], d[2], d[3], d[4], d[5]);
 }
 
 static int print_space(const struct memslot_space *s, void *arg)
