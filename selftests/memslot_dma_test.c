@@ -82,7 +82,7 @@ FIXTURE_SETUP(dma)
 	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, nlc_space_new(&self->c, "dma", &self->r));
 	self->space = self->r.sp[0].id;
-	ASSERT_EQ(0, nlc_space_bind(&self->c, self->space, self->g.vm, 10, 64,
+	ASSERT_EQ(0, nlc_space_bind(&self->c, self->space, self->g.vm, 10, 300,
 				    &self->r));
 	ASSERT_EQ(0, edu_bind(&self->e, self->space));
 	self->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
@@ -444,16 +444,44 @@ TEST_F(dma, inplace_replacement_rolls_back)
 	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 512 * KB, 10));
 }
 
-struct dma_loop {
+/* Round trips through every page of a range, until told to stop. */
+struct walk_loop {
 	struct edu *e;
 	uint8_t *mem;
+	uint64_t gpa, off, pages;	/* the range the device walks */
 	volatile bool stop;
 	volatile unsigned long trips;
 	unsigned long bad;
+	pthread_t thr;
 };
 
-/* Wait until the DMA thread completes another round trip. */
-static bool dma_progress(struct dma_loop *l)
+static void *walk_thread(void *arg)
+{
+	struct walk_loop *l = arg;
+	uint64_t pg;
+
+	while (!l->stop) {
+		pg = (l->trips * 7) % (l->pages - 1); /* a trip uses pg, pg + 1 */
+		if (!round_trip(l->e, l->mem, l->gpa + pg * 4096,
+				l->off + pg * 4096, l->trips))
+			l->bad++;
+		l->trips++;
+	}
+	return NULL;
+}
+
+static int walk_start(struct walk_loop *l)
+{
+	return pthread_create(&l->thr, NULL, walk_thread, l);
+}
+
+static void walk_stop(struct walk_loop *l)
+{
+	l->stop = true;
+	pthread_join(l->thr, NULL);
+}
+
+static bool walk_progress(struct walk_loop *l)
 {
 	unsigned long start = l->trips;
 	time_t t0 = time(NULL);
@@ -463,29 +491,16 @@ static bool dma_progress(struct dma_loop *l)
 	return l->trips != start;
 }
 
-/* Round trips through the kept range until told to stop. */
-static void *dma_thread(void *arg)
-{
-	struct dma_loop *l = arg;
-
-	while (!l->stop) {
-		if (!round_trip(l->e, l->mem, K_GPA, 0, l->trips))
-			l->bad++;
-		l->trips++;
-	}
-	return NULL;
-}
-
 TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 {
-	struct dma_loop l = { .e = &self->e, .mem = self->mem };
+	struct walk_loop l = { .e = &self->e, .mem = self->mem, .gpa = K_GPA,
+			       .pages = 2 }; /* the first page only */
 	struct nlc_op add2[2] = {
 		NLC_ADD(K_GPA - K_LEN, K_LEN, 0, K_LEN, DMA),
 		NLC_ADD(K_GPA + K_LEN, K_LEN, 0, 2 * K_LEN, DMA),
 	};
 	struct nlc_op del2[2];
 	uint64_t taken, dropped;
-	pthread_t thr;
 	int i;
 	long log;
 
@@ -494,7 +509,7 @@ TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 	taken = stat(self, MEMSLOT_A_STATS_PINS_TAKEN);
 	dropped = stat(self, MEMSLOT_A_STATS_PINS_DROPPED);
 	log = edu_faults_mark();
-	ASSERT_EQ(0, pthread_create(&thr, NULL, dma_thread, &l));
+	ASSERT_EQ(0, walk_start(&l));
 	for (i = 0; i < 2000; i++) {
 		if (i % 2 == 0) {
 			ASSERT_EQ(0, nlc_txn(&self->c, self->space, add2, 2, &self->r)) TH_LOG("%s", self->r.msg);
@@ -504,10 +519,9 @@ TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 			ASSERT_EQ(0, nlc_txn(&self->c, self->space, del2, 2, &self->r));
 		}
 		if (i % 10 == 0) /* the device works all along */
-			ASSERT_TRUE(dma_progress(&l));
+			ASSERT_TRUE(walk_progress(&l));
 	}
-	l.stop = true;
-	pthread_join(thr, NULL);
+	walk_stop(&l);
 	TH_LOG("2000 neighbour commits, %lu DMA round trips through the kept range, %lu wrong",
 	       l.trips, l.bad);
 	EXPECT_LT(0, l.trips);
@@ -519,6 +533,266 @@ TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
 	EXPECT_EQ(dropped + 1000 * 2 * PAGES(K_LEN),
 		  stat(self, MEMSLOT_A_STATS_PINS_DROPPED));
 	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+}
+
+/* IOMMU work summed over the commits of a test, from their replies. */
+struct dma_sum {
+	uint64_t map_calls, unmap_calls, map_pages, unmap_pages, kept, hole;
+};
+
+static void dma_sum_add(struct dma_sum *d, struct nlc_result *r)
+{
+	d->map_calls += NLC_DMA(r, MAP_CALLS);
+	d->unmap_calls += NLC_DMA(r, UNMAP_CALLS);
+	d->map_pages += NLC_DMA(r, MAP_PAGES);
+	d->unmap_pages += NLC_DMA(r, UNMAP_PAGES);
+	d->kept += NLC_DMA(r, KEPT_PAGES);
+	d->hole += NLC_DMA(r, HOLE_PAGES);
+}
+
+/*
+ * Replace the ranges @ids[0..@n) covering [@gpa, @gpa + @len) at backing
+ * offset @off by @m ranges over the same pages; their ids into @ids.
+ */
+static int reshape(FIXTURE_DATA(dma) *self, uint32_t *ids, int n, int m,
+		   uint64_t gpa, uint64_t len, uint64_t off, struct dma_sum *d)
+{
+	struct nlc_op ops[2 * 256 + 2];
+	uint64_t piece = len / m;
+	int i, err;
+
+	for (i = 0; i < n; i++)
+		ops[i] = (struct nlc_op)NLC_REMOVE(ids[i]);
+	for (i = 0; i < m; i++)
+		ops[n + i] = (struct nlc_op)NLC_ADD(gpa + i * piece, piece,
+						    self->backing,
+						    off + i * piece, DMA);
+	err = nlc_txn(&self->c, self->space, ops, n + m, &self->r);
+	if (err)
+		return err;
+	for (i = 0; i < m; i++)
+		ids[i] = self->r.added[i].id;
+	dma_sum_add(d, &self->r);
+	return 0;
+}
+
+/*
+ * The device walks a 1 MiB DMA range while commits split it into 2, 16
+ * and 256 ranges over the same pages and merge it back, thousands of
+ * times: not one IOMMU call, pin, wrong round trip or DMAR fault.
+ */
+TEST_F_TIMEOUT(dma, split_and_merge_under_dma_touch_nothing, 600)
+{
+	static const int split[] = { 2, 16, 256 }, cycles[] = { 1000, 150, 12 };
+	const uint64_t len = 1024 * KB;
+	struct walk_loop l = { .e = &self->e, .mem = self->mem, .gpa = K_GPA,
+			       .pages = PAGES(len) };
+	uint64_t taken, dropped, commits = 0;
+	struct dma_sum d = { 0 };
+	uint32_t ids[256];
+	int s, c;
+	long log;
+
+	ids[0] = add(self, K_GPA, len, 0, DMA);
+	ASSERT_NE(0, ids[0]) TH_LOG("%s", self->r.msg);
+	taken = stat(self, MEMSLOT_A_STATS_PINS_TAKEN);
+	dropped = stat(self, MEMSLOT_A_STATS_PINS_DROPPED);
+	log = edu_faults_mark();
+	ASSERT_EQ(0, walk_start(&l));
+	for (s = 0; s < 3; s++) {
+		for (c = 0; c < cycles[s]; c++) {
+			ASSERT_EQ(0, reshape(self, ids, 1, split[s], K_GPA, len, 0, &d)) TH_LOG("%s", self->r.msg);
+			ASSERT_EQ(0, reshape(self, ids, split[s], 1, K_GPA, len, 0, &d)) TH_LOG("%s", self->r.msg);
+			commits += 2;
+			if (c % 20 == 0) /* the device works all along */
+				ASSERT_TRUE(walk_progress(&l));
+		}
+	}
+	walk_stop(&l);
+	TH_LOG("%llu split/merge commits, %lu round trips, %lu wrong; IOMMU map %llu unmap %llu calls, kept %llu pages",
+	       (unsigned long long)commits, l.trips, l.bad,
+	       (unsigned long long)d.map_calls, (unsigned long long)d.unmap_calls,
+	       (unsigned long long)d.kept);
+	EXPECT_LT(0, l.trips);
+	EXPECT_EQ(0, l.bad);
+	EXPECT_EQ(0, edu_faults_since(log, 1, 0));
+	EXPECT_EQ(0, d.map_calls);
+	EXPECT_EQ(0, d.unmap_calls);
+	EXPECT_EQ(0, d.hole);
+	EXPECT_EQ(commits * PAGES(len), d.kept);
+	EXPECT_EQ(taken, stat(self, MEMSLOT_A_STATS_PINS_TAKEN));
+	EXPECT_EQ(dropped, stat(self, MEMSLOT_A_STATS_PINS_DROPPED));
+	EXPECT_EQ(PAGES(len), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_DMA_HOLE_PAGES));
+}
+
+/*
+ * Two aliases of one backing, merged into one range as a VMM's flat view
+ * merges them; removing the second and adding it back changes the range
+ * in place. The device walks the first alias all along: its IOVAs keep
+ * their IOMMU entries and pins; only the second alias's pages are mapped
+ * and unmapped, and they fault while it is gone.
+ */
+TEST_F_TIMEOUT(dma, alias_change_keeps_translations, 300)
+{
+	struct walk_loop l = { .e = &self->e, .mem = self->mem, .gpa = K_GPA,
+			       .pages = PAGES(K_LEN) };
+	struct dma_sum d = { 0 };
+	uint32_t ids[1];
+	long log;
+	int i;
+
+	ids[0] = add(self, K_GPA, 2 * K_LEN, 0, DMA);
+	ASSERT_NE(0, ids[0]) TH_LOG("%s", self->r.msg);
+	log = edu_faults_mark();
+	ASSERT_EQ(0, walk_start(&l));
+	for (i = 0; i < 1000; i++) {
+		/* the second alias goes, then comes back */
+		ASSERT_EQ(0, reshape(self, ids, 1, 1, K_GPA, K_LEN, 0, &d)) TH_LOG("%s", self->r.msg);
+		EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, UNMAP_PAGES));
+		EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, KEPT_PAGES));
+		EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_LAST_PINS_DROPPED));
+		ASSERT_EQ(0, reshape(self, ids, 1, 1, K_GPA, 2 * K_LEN, 0, &d)) TH_LOG("%s", self->r.msg);
+		EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, MAP_PAGES));
+		EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_LAST_PINS_TAKEN));
+		if (i % 20 == 0)
+			ASSERT_TRUE(walk_progress(&l));
+	}
+	walk_stop(&l);
+	TH_LOG("2000 alias commits, %lu round trips through the first alias, %lu wrong",
+	       l.trips, l.bad);
+	EXPECT_EQ(0, l.bad);
+	EXPECT_EQ(0, edu_faults_since(log, 1, 0));
+	EXPECT_EQ(1000 * PAGES(K_LEN), d.map_pages);
+	EXPECT_EQ(1000 * PAGES(K_LEN), d.unmap_pages);
+	EXPECT_EQ(2000 * PAGES(K_LEN), d.kept);
+	EXPECT_EQ(0, d.hole);
+	/* while it is gone, the second alias faults */
+	ASSERT_EQ(0, reshape(self, ids, 1, 1, K_GPA, K_LEN, 0, &d));
+	EXPECT_EQ(0, edu_from_ram(&self->e, K_GPA + K_LEN, 256));
+	EXPECT_LE(1, edu_faults_since(log, 1, 10));
+}
+
+/*
+ * A range replaced by one over other pages at the same IOVAs: no kernel
+ * gives an atomic IOMMU replace, so dma-hole refuse refuses it, naming the
+ * op and the page, and changes nothing; allow goes through a hole of
+ * exactly the range's pages, counted per commit and per space.
+ */
+TEST_F(dma, translation_change_refused_or_counted_as_hole)
+{
+	uint32_t z = add(self, K_GPA, K_LEN, 0, DMA);
+	struct nlc_op ops[2] = {
+		NLC_REMOVE(z),
+		NLC_ADD(K_GPA, K_LEN, 0, 512 * KB, DMA),
+	};
+
+	ASSERT_NE(0, z);
+	ops[1].backing_id = self->backing;
+	EXPECT_EQ(-EINVAL, nlc_txn_dma_hole(&self->c, self->space, ops, 2,
+					    MEMSLOT_DMA_HOLE_MODE_REFUSE, &self->r));
+	EXPECT_STREQ("op 1: would unmap DMA page 0x100000 in place: no atomic IOMMU replace",
+		     self->r.msg);
+	EXPECT_EQ(MEMSLOT_A_TXN_DMA_HOLE, self->r.bad_attr);
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_PINNED_PAGES));
+	EXPECT_EQ(0, stat(self, MEMSLOT_A_STATS_DMA_HOLE_PAGES));
+	memset(self->mem + 512 * KB, 0, 8192);
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 1)); /* old pages */
+	EXPECT_EQ(0, self->mem[512 * KB + 4096 + 1]);
+
+	ASSERT_EQ(0, nlc_txn_dma_hole(&self->c, self->space, ops, 2,
+				      MEMSLOT_DMA_HOLE_MODE_ALLOW, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, HOLE_PAGES));
+	EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, MAP_PAGES));
+	EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, UNMAP_PAGES));
+	EXPECT_EQ(0, NLC_DMA(&self->r, KEPT_PAGES));
+	EXPECT_EQ(PAGES(K_LEN), stat(self, MEMSLOT_A_STATS_DMA_HOLE_PAGES));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 512 * KB, 2)); /* new */
+}
+
+/*
+ * A readonly toggle of a DMA range changes its IOMMU permissions: the same
+ * refusal, or a counted hole; after it device writes fault, reads work.
+ */
+TEST_F(dma, readonly_toggle_refused_or_counted_as_hole)
+{
+	uint32_t id = add(self, K_GPA, K_LEN, 0, DMA);
+	struct nlc_op op = NLC_SET_FLAGS(id, DMA | MEMSLOT_RANGE_FLAGS_READONLY);
+	long log;
+
+	ASSERT_NE(0, id);
+	EXPECT_EQ(-EINVAL, nlc_txn_dma_hole(&self->c, self->space, &op, 1,
+					    MEMSLOT_DMA_HOLE_MODE_REFUSE, &self->r));
+	EXPECT_STREQ("op 0: would unmap DMA page 0x100000 in place: no atomic IOMMU replace",
+		     self->r.msg);
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 3)); /* still rw */
+
+	ASSERT_EQ(0, nlc_txn(&self->c, self->space, &op, 1, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), NLC_DMA(&self->r, HOLE_PAGES));
+	EXPECT_EQ(0, NLC_DMA(&self->r, KEPT_PAGES));
+	log = edu_faults_mark();
+	EXPECT_EQ(0, edu_from_ram(&self->e, K_GPA, 256));
+	EXPECT_EQ(0, edu_faults_since(log, 1, 0));
+	EXPECT_EQ(0, edu_to_ram(&self->e, K_GPA + 4096, 256));
+	EXPECT_LE(1, edu_faults_since(log, 1, 10));
+}
+
+/*
+ * One commit with every kind of IOMMU change: X split in place into X1
+ * (same pages: kept) and X2 (other pages: a hole), Y removed (unmapped at
+ * the end), Z added (mapped). Failed at each step (X2's map, Z's map, the
+ * five KVM steps), mappings, pins, ranges and the device's view are as
+ * before; then it commits with exactly the expected IOMMU work.
+ */
+TEST_F(dma, failure_at_every_iommu_step_changes_nothing)
+{
+	const uint64_t h = K_LEN / 2;
+	uint32_t x = add(self, K_GPA, K_LEN, 0, DMA);
+	uint32_t y = add(self, K_GPA + K_LEN, K_LEN, K_LEN, DMA);
+	struct nlc_op ops[5] = {
+		NLC_REMOVE(x),
+		NLC_REMOVE(y),
+		NLC_ADD(K_GPA, h, 0, 0, DMA),
+		NLC_ADD(K_GPA + h, h, 0, 512 * KB, DMA),
+		NLC_ADD(K_GPA + 3 * K_LEN, K_LEN, 0, 3 * K_LEN, DMA),
+	};
+	uint64_t pinned;
+	int k;
+	long log;
+
+	ASSERT_NE(0, x);
+	ASSERT_NE(0, y);
+	if (access(FAIL_STEP, W_OK))
+		SKIP(return, "no %s", FAIL_STEP);
+	ops[2].backing_id = ops[3].backing_id = ops[4].backing_id = self->backing;
+	pinned = stat(self, MEMSLOT_A_STATS_PINNED_PAGES);
+	log = edu_faults_mark();
+	for (k = 1; k <= 7; k++) {
+		ASSERT_EQ(0, write_fail_step(k));
+		EXPECT_EQ(-ENOMEM, nlc_txn(&self->c, self->space, ops, 5, &self->r));
+		EXPECT_EQ(pinned, stat(self, MEMSLOT_A_STATS_PINNED_PAGES)) TH_LOG("step %d", k);
+		memset(self->mem + 512 * KB, 0, 2 * h);
+		EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, k)) TH_LOG("step %d", k);
+		EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA + h, h, k)) TH_LOG("step %d", k);
+		EXPECT_EQ(0, self->mem[512 * KB + 4096 + 1]);
+		EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA + K_LEN, K_LEN, k));
+		ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+		EXPECT_EQ(2, self->r.n_ranges);
+	}
+	EXPECT_EQ(0, edu_faults_since(log, 1, 0));
+	EXPECT_EQ(0, edu_from_ram(&self->e, K_GPA + 3 * K_LEN, 256)); /* Z: none */
+	EXPECT_LE(1, edu_faults_since(log, 1, 10));
+	ASSERT_EQ(0, nlc_txn(&self->c, self->space, ops, 5, &self->r)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(h), NLC_DMA(&self->r, KEPT_PAGES));
+	EXPECT_EQ(PAGES(h), NLC_DMA(&self->r, HOLE_PAGES));
+	EXPECT_EQ(PAGES(h) + PAGES(K_LEN), NLC_DMA(&self->r, MAP_PAGES));
+	EXPECT_EQ(PAGES(h) + PAGES(K_LEN), NLC_DMA(&self->r, UNMAP_PAGES));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA, 0, 20));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA + h, 512 * KB, 21));
+	EXPECT_TRUE(round_trip(&self->e, self->mem, K_GPA + 3 * K_LEN, 3 * K_LEN, 22));
+	log = edu_faults_mark();
+	EXPECT_EQ(0, edu_from_ram(&self->e, K_GPA + K_LEN, 256)); /* Y: gone */
+	EXPECT_LE(1, edu_faults_since(log, 1, 10));
 }
 
 /*
@@ -641,7 +915,7 @@ static char *ctl_out(const char *args)
 /* The same through libmemslot, and what memslotctl shows of it. */
 TEST(library_and_memslotctl)
 {
-	uint32_t space, backing;
+	uint32_t space, backing, id;
 	struct memslot_space *sp;
 	struct memslot_txn *t;
 	struct memslot *ms;
@@ -669,7 +943,20 @@ TEST(library_and_memslotctl)
 	t = memslot_txn_begin(ms, space);
 	ASSERT_EQ(0, memslot_txn_add(t, K_GPA, K_LEN, backing, 0, MEMSLOT_RANGE_DMA));
 	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(ms));
-	EXPECT_NE(0, memslot_txn_added_id(t, 0));
+	id = memslot_txn_added_id(t, 0);
+	EXPECT_NE(0, id);
+	EXPECT_EQ(PAGES(K_LEN), memslot_txn_stat(t, MEMSLOT_STAT_DMA_MAP_PAGES));
+	EXPECT_EQ(0, memslot_txn_stat(t, MEMSLOT_STAT_COMMITS));
+	memslot_txn_free(t);
+	/* the same IOVAs over other pages: refused with dma-hole refuse */
+	t = memslot_txn_begin(ms, space);
+	EXPECT_EQ(-EINVAL, memslot_txn_set_dma_hole(t, 3));
+	ASSERT_EQ(0, memslot_txn_set_dma_hole(t, MEMSLOT_DMA_HOLE_REFUSE));
+	ASSERT_EQ(0, memslot_txn_remove(t, id));
+	ASSERT_EQ(0, memslot_txn_add(t, K_GPA, K_LEN, backing, K_LEN, MEMSLOT_RANGE_DMA));
+	EXPECT_EQ(-EINVAL, memslot_txn_commit(t));
+	EXPECT_EQ(1, memslot_err_op(ms));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(ms), "no atomic IOMMU replace")) TH_LOG("%s", memslot_errmsg(ms));
 	memslot_txn_free(t);
 	EXPECT_TRUE(round_trip(&e, mem, K_GPA, 0, 42));
 	ASSERT_EQ(0, memslot_space_get(ms, space, &sp));
@@ -681,6 +968,7 @@ TEST(library_and_memslotctl)
 	EXPECT_NE(NULL, strstr(ctl_out(args), " dma slots 1\n"));
 	snprintf(args, sizeof(args), "-s space show %u", space);
 	EXPECT_NE(NULL, strstr(ctl_out(args), "    dma pinned 16 pages, pins taken 16 dropped 0 (last commit 16/0)\n")) TH_LOG("%s", ctl_out(args));
+	EXPECT_NE(NULL, strstr(ctl_out(args), " calls 16 pages, unmap 0 calls 0 pages, kept 0 pages, hole 0 pages\n"));
 	snprintf(args, sizeof(args), "-j range list %u", space);
 	EXPECT_NE(NULL, strstr(ctl_out(args), "\"dma\":true"));
 	snprintf(args, sizeof(args), "-j space show %u", space);

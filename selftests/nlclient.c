@@ -146,6 +146,10 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		case MEMSLOT_A_TXN_COMMIT_NS:
 			res->commit_ns = nla_get_u64(a);
 			break;
+		case MEMSLOT_A_TXN_DMA_MAP_CALLS ... MEMSLOT_A_TXN_DMA_HOLE_PAGES:
+			res->dma[nla_type(a) - MEMSLOT_A_TXN_DMA_MAP_CALLS] =
+				nla_get_u64(a);
+			break;
 		case MEMSLOT_A_TXN_ADDED:
 			if (res->n_added < NLC_MAX_SPACES)
 				nlc_parse_range(nla_data(a), nla_len(a),
@@ -408,7 +412,7 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 
 static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		       const struct nlc_op *ops, int n, bool staged,
-		       uint32_t hold, struct nlc_result *res);
+		       uint32_t hold, uint32_t dma_hole, struct nlc_result *res);
 
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res)
@@ -420,19 +424,26 @@ int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		 int n, uint32_t hold, struct nlc_result *res)
 {
 	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false,
-			   hold, res);
+			   hold, 0, res);
+}
+
+int nlc_txn_dma_hole(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		     int n, uint32_t dma_hole, struct nlc_result *res)
+{
+	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false,
+			   0, dma_hole, res);
 }
 
 int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,
 		struct nlc_result *res)
 {
-	return nlc_txn_msg(c, cmd, space, ops, n, staged, 0, res);
+	return nlc_txn_msg(c, cmd, space, ops, n, staged, 0, 0, res);
 }
 
 static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		       const struct nlc_op *ops, int n, bool staged,
-		       uint32_t hold, struct nlc_result *res)
+		       uint32_t hold, uint32_t dma_hole, struct nlc_result *res)
 {
 	struct nl_msg *msg = nlc_msg(c, cmd, 0);
 	struct nlattr *nest;
@@ -444,6 +455,8 @@ static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		nla_put_flag(msg, MEMSLOT_A_TXN_STAGED);
 	if (hold)
 		nla_put_u32(msg, MEMSLOT_A_TXN_HOLD, hold);
+	if (dma_hole)
+		nla_put_u32(msg, MEMSLOT_A_TXN_DMA_HOLE, dma_hole);
 	for (i = 0; i < n; i++) {
 		nest = nla_nest_start(msg, MEMSLOT_A_TXN_OP);
 		nla_put_u32(msg, MEMSLOT_A_OP_TYPE, ops[i].type);

@@ -47,6 +47,8 @@ struct nlc_result {
 	bool diff_truncated;			/* commit-ntf */
 	uint32_t held_vcpus;			/* txn-commit reply */
 	uint64_t hold_ns, commit_ns;
+	/* txn-commit reply: MEMSLOT_A_TXN_DMA_MAP_CALLS.. _HOLE_PAGES */
+	uint64_t dma[MEMSLOT_A_TXN_DMA_HOLE_PAGES - MEMSLOT_A_TXN_DMA_MAP_CALLS + 1];
 	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
 	struct nlc_range changed[NLC_MAX_SPACES];
 	/* range-get replies and dumps */
@@ -100,6 +102,12 @@ int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 /* A commit with MEMSLOT_A_TXN_HOLD (0: left out). */
 int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		 int n, uint32_t hold, struct nlc_result *res);
+/* A commit with MEMSLOT_A_TXN_DMA_HOLE (0: left out). */
+int nlc_txn_dma_hole(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		     int n, uint32_t dma_hole, struct nlc_result *res);
+/* This commit's IOMMU work in @res, by MEMSLOT_A_TXN_DMA_* type. */
+#define NLC_DMA(res, what) \
+	((res)->dma[MEMSLOT_A_TXN_DMA_##what - MEMSLOT_A_TXN_DMA_MAP_CALLS])
 /* Any txn command (open, append, abort, commit) with optional ops. */
 int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,
