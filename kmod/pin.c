@@ -219,7 +219,6 @@ int ms_pin(struct ms_space *space, struct ms_backing *b, u64 off, u64 size)
 	atomic64_add(taken, &space->owner.mm->pinned_vm);
 	space->stats.pinned_pages += taken;
 	space->stats.pins_taken += taken;
-	space->stats.last_pins_taken += taken;
 	return 0;
 }
 
@@ -245,7 +244,6 @@ void ms_unpin(struct ms_space *space, struct ms_backing *b, u64 off, u64 size)
 	atomic64_sub(dropped, &space->owner.mm->pinned_vm);
 	space->stats.pinned_pages -= dropped;
 	space->stats.pins_dropped += dropped;
-	space->stats.last_pins_dropped += dropped;
 }
 
 /* The backing goes; no range uses it, so nothing is pinned. */

@@ -662,8 +662,8 @@ static int ms_txn_prepare(struct ms_txn *t)
 	int err;
 
 	lockdep_assert_held(&t->space->lock);
-	t->space->stats.last_pins_taken = 0;
-	t->space->stats.last_pins_dropped = 0;
+	t->pins_taken = t->space->stats.pins_taken;
+	t->pins_dropped = t->space->stats.pins_dropped;
 	if (!t->space->vm.kvm) {
 		NL_SET_ERR_MSG_FMT(t->extack, "space %u is not bound to a VM",
 				   t->space->id);
@@ -844,6 +844,8 @@ static void ms_txn_finish(struct ms_txn *t)
 	}
 	t->n_prepared = 0;
 	sp->generation++;
+	sp->stats.last_pins_taken = sp->stats.pins_taken - t->pins_taken;
+	sp->stats.last_pins_dropped = sp->stats.pins_dropped - t->pins_dropped;
 }
 
 /*

@@ -93,6 +93,7 @@ struct ms_txn {
 	u32 dma_hole;			/* MEMSLOT_DMA_HOLE_MODE_* */
 	const struct nlattr *dma_hole_attr;
 	bool replaces;			/* replaces memory in place */
+	u64 pins_taken, pins_dropped;	/* the space's counters before it */
 	u32 points;			/* steps reached, for fail_step */
 	u32 held_vcpus;			/* result: vCPUs held, 0 if no hold */
 	u64 hold_ns, commit_ns;		/* result */

@@ -20,7 +20,9 @@ vm() {
 		[[ $p == /* ]] || p=$top/selftests/$p
 		progs+=("$p")
 	done
-	VM_APPEND="$append" "$top/tools/vm/vm.sh" test "$v" \
+	# each program may take VM_TEST_TIMEOUT s, the VM VM_TIMEOUT s in all
+	VM_APPEND="$append memslot.timeout=${VM_TEST_TIMEOUT:-600}" \
+	VM_TIMEOUT=${VM_TIMEOUT:-1800} "$top/tools/vm/vm.sh" test "$v" \
 		"$top/build/kmod-$v/memslot.ko" "$out" \
 		"${progs[@]}" "$top/tools/memslotctl:bin"
 	if ! python3 "$top/tools/vm/results.py" "$out/results.log" "$label"; then
