@@ -481,12 +481,13 @@ static void ms_reply_lost(struct sk_buff *skb)
 /* After the prepare: the reply and event, and room for the reply. */
 static int ms_txn_prepared(struct ms_txn *t, void *arg)
 {
+	bool listeners = ms_has_listeners(t->space);
 	struct ms_txn_msgs *m = arg;
 
 	m->reply = ms_txn_reply(t, m);
-	if (ms_has_listeners(t->space))
+	if (listeners)
 		m->event = ms_txn_event(t);
-	if (!m->reply || (ms_has_listeners(t->space) && !m->event))
+	if (!m->reply || (listeners && !m->event))
 		return -ENOMEM;
 	return ms_reply_room(t, m->skb);
 }

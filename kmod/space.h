@@ -93,8 +93,10 @@ struct ms_space {
 	atomic_t park_pending;		/* vCPU park works queued (kvm-hold.c) */
 
 	/*
-	 * Protects everything below. Taken before the bound VM's slots_lock
-	 * (see kvm.c); never nested inside another space's lock.
+	 * Protects everything below, and the space's ranges and backings.
+	 * Taken before the bound VM's kvm->lock, vcpu->mutex and slots_lock
+	 * (kvm-hold.c, kvm.c) and before ms_dma_bind_lock and ms_dma::lock
+	 * (dma.c); never nested inside another space's lock.
 	 */
 	struct mutex lock;
 	u64 generation;
