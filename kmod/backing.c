@@ -12,6 +12,7 @@
 #include <net/netlink.h>
 
 #include "backing.h"
+#include "dirty.h"
 #include "layout.h"
 #include "pin.h"
 
@@ -85,6 +86,7 @@ struct ms_backing *ms_backing_new(struct ms_space *space, u64 addr, u64 size,
 	b->addr = addr;
 	b->size = size;
 	ms_pins_init(b);
+	ms_dirty_init(b);
 	if (name)
 		strscpy(b->name, name, sizeof(b->name));
 	err = xa_alloc(&space->backings, &b->id, b, xa_limit_31b,
@@ -116,6 +118,7 @@ int ms_backing_del(struct ms_space *space, u32 id, struct nlattr **tb,
 	xa_erase(&space->backings, id);
 	space->nr_backings--;
 	ms_pins_free(b);
+	ms_dirty_free(b);
 	kfree(b);
 	return 0;
 }

@@ -2,6 +2,7 @@
 /* The module's only door into KVM. See kvm.h. */
 #include <linux/file.h>
 #include <linux/kvm_host.h>
+#include <linux/mman.h>
 #include <linux/sched.h>
 #include <net/netlink.h>
 
@@ -9,11 +10,13 @@
 #include "range.h"
 
 /*
- * The VM behind @fd in the calling process, referenced. A generic netlink
- * doit runs in the sender's context, so @fd is the caller's own, as
- * rtnetlink resolves IFLA_NET_NS_FD.
+ * The VM behind @fd in the calling process, referenced, and its file in
+ * *@filep (KVM's own ioctls are issued on it). A generic netlink doit runs
+ * in the sender's context, so @fd is the caller's own, as rtnetlink
+ * resolves IFLA_NET_NS_FD.
  */
-struct kvm *ms_kvm_get_vm(int fd, const struct nlattr *attr,
+struct kvm *ms_kvm_get_vm(int fd, struct file **filep,
+			  const struct nlattr *attr,
 			  struct netlink_ext_ack *extack)
 {
 	struct kvm *kvm = ERR_PTR(-EINVAL);
@@ -40,14 +43,64 @@ struct kvm *ms_kvm_get_vm(int fd, const struct nlattr *attr,
 		goto out_fdput;
 	}
 	kvm_get_kvm(kvm);
+	*filep = get_file(fd_file(f));
 out_fdput:
 	fdput(f);
 	return kvm;
 }
 
-void ms_kvm_put_vm(struct kvm *kvm)
+void ms_kvm_put_vm(struct kvm *kvm, struct file *file)
 {
+	fput(file);
 	kvm_put_kvm(kvm);
+}
+
+/*
+ * A scratch buffer in the caller's own address space, for KVM's ioctls,
+ * which take user addresses. The caller is the VMM (the space's owner,
+ * whose mm is the VM's): its other threads could write the buffer, which
+ * changes only what KVM tells that VMM about its own VM.
+ */
+int ms_kvm_ubuf_alloc(struct ms_kvm_ubuf *u, u64 size)
+{
+	unsigned long addr;
+
+	u->size = PAGE_ALIGN(size);
+	addr = vm_mmap(NULL, 0, u->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	u->addr = addr;
+	return 0;
+}
+
+void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u)
+{
+	if (u->size)
+		vm_munmap(u->addr, u->size);
+	u->size = 0;
+}
+
+/*
+ * KVM_GET_DIRTY_LOG of slot @idx through the VM file: KVM copies the
+ * slot's log to the user bitmap *@bits in @u and resets it. The caller
+ * runs in the owner's context and does not hold slots_lock.
+ */
+int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
+			 struct ms_kvm_ubuf *u, void __user **bits)
+{
+	struct kvm_dirty_log log = {
+		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+		.dirty_bitmap = (void __user *)(u->addr + MS_KVM_UBUF_HDR),
+	};
+	struct file *file = space->vm.file;
+
+	if (current->mm != space->vm.kvm->mm)
+		return -EPERM;
+	if (copy_to_user((void __user *)u->addr, &log, sizeof(log)))
+		return -EFAULT;
+	*bits = log.dirty_bitmap;
+	return file->f_op->unlocked_ioctl(file, KVM_GET_DIRTY_LOG, u->addr);
 }
 
 u32 ms_kvm_nr_as_ids(struct kvm *kvm)

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+struct file;
 struct kvm;
 struct netlink_ext_ack;
 struct nlattr;
@@ -25,9 +26,23 @@ struct ms_vcpu_hold {
 	u64 start_ns;
 };
 
-struct kvm *ms_kvm_get_vm(int fd, const struct nlattr *attr,
+/* A scratch buffer in the caller's address space; see ms_kvm_ubuf_alloc(). */
+struct ms_kvm_ubuf {
+	unsigned long addr;
+	u64 size;
+};
+
+/* A dirty log's bitmap goes this far into the buffer, after the request. */
+#define MS_KVM_UBUF_HDR		64
+
+struct kvm *ms_kvm_get_vm(int fd, struct file **filep,
+			  const struct nlattr *attr,
 			  struct netlink_ext_ack *extack);
-void ms_kvm_put_vm(struct kvm *kvm);
+void ms_kvm_put_vm(struct kvm *kvm, struct file *file);
+int ms_kvm_ubuf_alloc(struct ms_kvm_ubuf *u, u64 size);
+void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u);
+int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
+			 struct ms_kvm_ubuf *u, void __user **bits);
 u32 ms_kvm_nr_as_ids(struct kvm *kvm);
 u32 ms_kvm_max_user_slots(void);
 void ms_kvm_lock(struct ms_space *space);

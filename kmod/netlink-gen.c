@@ -97,8 +97,20 @@ const struct nla_policy memslot_txn_abort_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1] 
 	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* MEMSLOT_CMD_DIRTY_GET - do */
+const struct nla_policy memslot_dirty_get_nl_policy[MEMSLOT_A_DIRTY_CLEAR + 1] = {
+	[MEMSLOT_A_DIRTY_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_DIRTY_BACKING_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_DIRTY_RANGE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_DIRTY_OFFSET] = { .type = NLA_U64, },
+	[MEMSLOT_A_DIRTY_SIZE] = { .type = NLA_U64, },
+	[MEMSLOT_A_DIRTY_BUFFER] = { .type = NLA_U64, },
+	[MEMSLOT_A_DIRTY_BUFFER_SIZE] = { .type = NLA_U64, },
+	[MEMSLOT_A_DIRTY_CLEAR] = { .type = NLA_FLAG, },
+};
+
 /* Ops table for memslot */
-const struct genl_ops memslot_nl_ops[12] = {
+const struct genl_ops memslot_nl_ops[13] = {
 	{
 		.cmd		= MEMSLOT_CMD_SPACE_NEW,
 		.doit		= memslot_nl_space_new_doit,
@@ -173,6 +185,12 @@ const struct genl_ops memslot_nl_ops[12] = {
 		.doit		= memslot_nl_txn_abort_doit,
 		.policy		= memslot_txn_abort_nl_policy,
 		.maxattr	= MEMSLOT_A_TXN_SPACE_ID,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_DIRTY_GET,
+		.doit		= memslot_nl_dirty_get_doit,
+		.policy		= memslot_dirty_get_nl_policy,
+		.maxattr	= MEMSLOT_A_DIRTY_CLEAR,
 	},
 };
 

@@ -38,8 +38,10 @@ extern const struct nla_policy memslot_txn_append_nl_policy[MEMSLOT_A_TXN_OP + 1
 
 extern const struct nla_policy memslot_txn_abort_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1];
 
+extern const struct nla_policy memslot_dirty_get_nl_policy[MEMSLOT_A_DIRTY_CLEAR + 1];
+
 /* Ops table for memslot */
-extern const struct genl_ops memslot_nl_ops[12];
+extern const struct genl_ops memslot_nl_ops[13];
 
 int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -59,6 +61,7 @@ int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_txn_open_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_txn_abort_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_dirty_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MEMSLOT_NLGRP_EVENTS,

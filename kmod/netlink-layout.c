@@ -36,8 +36,23 @@ static int ms_fill_backing(struct sk_buff *skb, struct ms_space *space,
 	return 0;
 }
 
+/* The KVM slot of each chunk of @mr, as KVM_SET_USER_MEMORY_REGION's. */
+static int ms_put_slot_ids(struct sk_buff *skb, const struct ms_space *space,
+			   const struct ms_mrange *mr)
+{
+	u32 i;
+
+	for (i = 0; i < mr->nr_slots; i++)
+		if (nla_put_u32(skb, MEMSLOT_A_RANGE_SLOT_ID,
+				(space->vm.as_id << 16) |
+				(space->vm.slot_base + mr->slots[i])))
+			return -EMSGSIZE;
+	return 0;
+}
+
 /* A range's attributes (range and diff-range sets share the numbering). */
-static int ms_put_range(struct sk_buff *skb, struct ms_mrange *mr, u32 flags)
+static int ms_put_range(struct sk_buff *skb, const struct ms_space *space,
+			struct ms_mrange *mr, u32 flags)
 {
 	if (nla_put_u32(skb, MEMSLOT_A_RANGE_ID, mr->id) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_RANGE_GPA, mr->r.gpa,
@@ -50,7 +65,7 @@ static int ms_put_range(struct sk_buff *skb, struct ms_mrange *mr, u32 flags)
 	    nla_put_u32(skb, MEMSLOT_A_RANGE_FLAGS, flags) ||
 	    nla_put_u32(skb, MEMSLOT_A_RANGE_SLOTS, mr->nr_slots))
 		return -EMSGSIZE;
-	return 0;
+	return ms_put_slot_ids(skb, space, mr);
 }
 
 static int ms_fill_range(struct sk_buff *skb, struct ms_space *space,
@@ -62,7 +77,7 @@ static int ms_fill_range(struct sk_buff *skb, struct ms_space *space,
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, MEMSLOT_A_RANGE_SPACE_ID, space->id) ||
-	    ms_put_range(skb, mr, mr->flags)) {
+	    ms_put_range(skb, space, mr, mr->flags)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -321,8 +336,10 @@ static int ms_put_diff(struct sk_buff *skb, struct ms_txn *t, u32 type,
 		if (op->type != type)
 			continue;
 		nest = nla_nest_start(skb, attr);
-		if (!nest || ms_put_range(skb, op->mr, type == MEMSLOT_OP_TYPE_REMOVE ?
-					  op->mr->flags : op->new_flags))
+		if (!nest ||
+		    ms_put_range(skb, t->space, op->mr,
+				 type == MEMSLOT_OP_TYPE_REMOVE ?
+				 op->mr->flags : op->new_flags))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

@@ -344,7 +344,7 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 		vm.as_id = nla_get_u32(tb[MEMSLOT_A_SPACE_AS_ID]);
 	if (tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE])
 		vm.max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
-	vm.kvm = ms_kvm_get_vm(nla_get_s32(tb[MEMSLOT_A_SPACE_VM_FD]),
+	vm.kvm = ms_kvm_get_vm(nla_get_s32(tb[MEMSLOT_A_SPACE_VM_FD]), &vm.file,
 			       tb[MEMSLOT_A_SPACE_VM_FD], info->extack);
 	if (IS_ERR(vm.kvm)) {
 		err = PTR_ERR(vm.kvm);
@@ -359,7 +359,7 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 		info->extack->bad_attr = tb[MEMSLOT_A_SPACE_SLOT_BASE] ?:
 					 tb[MEMSLOT_A_SPACE_SLOT_COUNT];
 	if (err)
-		ms_kvm_put_vm(vm.kvm);
+		ms_kvm_put_vm(vm.kvm, vm.file);
 out_put_space:
 	ms_space_put(space);
 	return err;

@@ -27,6 +27,7 @@
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 
+#include "dirty.h"
 #include "dma.h"
 #include "kvm.h"
 #include "netlink.h"
@@ -126,7 +127,7 @@ static void ms_space_release(struct kref *ref)
 	xa_destroy(&space->backings);
 	bitmap_free(space->vm.slots_used);
 	if (space->vm.kvm)
-		ms_kvm_put_vm(space->vm.kvm);
+		ms_kvm_put_vm(space->vm.kvm, space->vm.file);
 	ms_owner_release(&space->owner);
 	mutex_destroy(&space->lock);
 	call_rcu(&space->rcu, ms_space_free_rcu);
@@ -201,12 +202,15 @@ static void ms_space_clear(struct ms_space *space)
 	if (space->vm.kvm) {
 		ms_kvm_unlock(space);
 		ms_binding_unclaim(space);
-		ms_kvm_put_vm(space->vm.kvm); /* the VM may go with the space */
+		/* the VM may go with the space */
+		ms_kvm_put_vm(space->vm.kvm, space->vm.file);
 		space->vm.kvm = NULL;
+		space->vm.file = NULL;
 	}
 	xa_for_each(&space->backings, id, backing) {
 		xa_erase(&space->backings, id);
 		ms_pins_free(backing);
+		ms_dirty_free(backing);
 		kfree(backing);
 	}
 	space->nr_backings = 0;

@@ -23,6 +23,7 @@ struct netlink_ext_ack;
 /* What a space is bound to in KVM; see ms_space_bind(). */
 struct ms_binding {
 	struct kvm *kvm;	/* counted reference, NULL while unbound */
+	struct file *file;	/* the VM's file, counted: KVM's ioctls */
 	u32 slot_base;		/* first memslot id the module may use */
 	u32 slot_count;
 	u32 as_id;		/* KVM memslot address space */
@@ -40,6 +41,7 @@ struct ms_backing {
 	unsigned int users;	/* ranges mapping it, committed or prepared */
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
 	struct xarray pins;	/* struct ms_pin_chunk by chunk; pin.c */
+	struct xarray dirty;	/* dirty bits harvested from KVM; dirty.c */
 };
 
 struct ms_txn_op;

@@ -26,6 +26,7 @@
 #include <linux/sort.h>
 #include <net/genetlink.h>
 
+#include "dirty.h"
 #include "dma.h"
 #include "pin.h"
 #include "txn.h"
@@ -230,6 +231,33 @@ static int ms_dma_check_holes(struct ms_txn *t)
 }
 
 /*
+ * Pages that stop being DMA-mapped to their old page (UNMAP, REPLACE) are
+ * marked dirty when unmapped, for a device may have written them since
+ * the last dirty read: their bits are reserved now, so that the marking
+ * cannot fail.
+ */
+static int ms_dma_reserve_dirty(struct ms_txn *t)
+{
+	struct ms_dma_seg *s;
+	int err = 0;
+	u32 k;
+
+	for (k = 0; k < t->dma.n && !err; k++) {
+		s = &t->dma.segs[k];
+		if (s->kind != MS_DMA_MAP)
+			err = ms_dirty_reserve(s->old.b, s->old.off >> PAGE_SHIFT,
+					       s->size >> PAGE_SHIFT);
+	}
+	return err;
+}
+
+static void ms_seg_dirty(struct ms_dma_seg *s)
+{
+	ms_dirty_mark_pages(s->old.b, s->old.off >> PAGE_SHIFT,
+			    s->size >> PAGE_SHIFT);
+}
+
+/*
  * Plan the IOMMU changes of a prepared transaction (nothing to do without
  * a bound container); refuse holes if asked. Changes nothing.
  */
@@ -245,7 +273,7 @@ int ms_txn_dma_plan(struct ms_txn *t)
 	new = old ? ms_dma_pieces(t, true, &nw) : NULL;
 	if (new)
 		err = ms_dma_sweep(t, old, no, new, nw) ?:
-		      ms_dma_check_holes(t);
+		      ms_dma_check_holes(t) ?: ms_dma_reserve_dirty(t);
 	kvfree(new);
 	kvfree(old);
 	return err;
@@ -278,6 +306,7 @@ static int ms_seg_apply(struct ms_txn *t, struct ms_dma_seg *s)
 
 	if (s->kind == MS_DMA_REPLACE) {
 		ms_seg_unmap(t, s);
+		ms_seg_dirty(s);
 		t->dma.cnt.hole_pages += s->size >> PAGE_SHIFT;
 	}
 	err = ms_txn_fail_point(t) ?: ms_seg_map(t, s, &s->new);
@@ -326,12 +355,15 @@ void ms_txn_dma_undo(struct ms_txn *t)
 	}
 }
 
-/* After the KVM steps: unmap what went (its pins go after this). */
+/* After the KVM steps: unmap what went (its pins go after this), dirty. */
 void ms_txn_dma_finish(struct ms_txn *t)
 {
 	u32 k;
 
-	for (k = 0; k < t->dma.n; k++)
-		if (t->dma.segs[k].kind == MS_DMA_UNMAP)
-			ms_seg_unmap(t, &t->dma.segs[k]);
+	for (k = 0; k < t->dma.n; k++) {
+		if (t->dma.segs[k].kind != MS_DMA_UNMAP)
+			continue;
+		ms_seg_unmap(t, &t->dma.segs[k]);
+		ms_seg_dirty(&t->dma.segs[k]);
+	}
 }

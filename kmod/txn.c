@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
+#include "dirty.h"
 #include "dma.h"
 #include "kvm.h"
 #include "pin.h"
@@ -566,14 +567,24 @@ static int ms_txn_check_hold(struct ms_txn *t)
 	return 0;
 }
 
+/*
+ * Hold when memory is replaced in place, or when a dirty log is dropped
+ * (so that no guest write falls between its harvest and the deletion).
+ */
 static bool ms_txn_holds(struct ms_txn *t)
 {
 	if (!t->n_steps || t->hold_mode == MEMSLOT_HOLD_MODE_NEVER)
 		return false;
-	return t->replaces || t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS;
+	return t->replaces || t->n_harvest ||
+	       t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS;
 }
 
-static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
+/*
+ * Step @t's next KVM call: slot @slot of op @op's range from @old to @new
+ * (NULL: no slot). One that deletes a dirty-logged slot, or turns its
+ * logging off, drops KVM's log: it is harvested first (dirty.c).
+ */
+static void ms_add_step(struct ms_txn *t, u32 op, u32 slot,
 			const struct ms_slot_state *old,
 			const struct ms_slot_state *new)
 {
@@ -581,9 +592,17 @@ static void ms_add_step(struct ms_txn *t, u32 op, u32 idx,
 	static const struct ms_slot_state none;
 
 	s->op = op;
-	s->idx = idx;
+	s->slot = slot;
+	s->idx = t->ops[op].mr->slots[slot];
 	s->old = old ? *old : none;
 	s->new = new ? *new : none;
+	s->harvest = s->old.kvm_flags & KVM_MEM_LOG_DIRTY_PAGES &&
+		     !(s->new.kvm_flags & KVM_MEM_LOG_DIRTY_PAGES);
+	if (s->harvest) {
+		t->n_harvest++;
+		t->harvest_pages = max(t->harvest_pages,
+				       s->old.size >> PAGE_SHIFT);
+	}
 }
 
 /* The KVM steps of slot @s of a set-flags op @i. */
@@ -598,10 +617,10 @@ static void ms_change_steps(struct ms_txn *t, u32 i, u32 s)
 		return; /* a change of dma only */
 	/* KVM changes dirty logging in place, not read-only */
 	if ((old.kvm_flags ^ new.kvm_flags) & KVM_MEM_READONLY) {
-		ms_add_step(t, i, op->mr->slots[s], &old, NULL);
-		ms_add_step(t, i, op->mr->slots[s], NULL, &new);
+		ms_add_step(t, i, s, &old, NULL);
+		ms_add_step(t, i, s, NULL, &new);
 	} else {
-		ms_add_step(t, i, op->mr->slots[s], &old, &new);
+		ms_add_step(t, i, s, &old, &new);
 	}
 }
 
@@ -615,9 +634,9 @@ static void ms_op_steps(struct ms_txn *t, u32 i)
 	for (s = 0; s < op->mr->nr_slots; s++) {
 		ms_range_slot_state(t->space, op->mr, s, op->mr->flags, &st);
 		if (op->type == MEMSLOT_OP_TYPE_REMOVE)
-			ms_add_step(t, i, op->mr->slots[s], &st, NULL);
+			ms_add_step(t, i, s, &st, NULL);
 		else if (op->type == MEMSLOT_OP_TYPE_ADD)
-			ms_add_step(t, i, op->mr->slots[s], NULL, &st);
+			ms_add_step(t, i, s, NULL, &st);
 		else
 			ms_change_steps(t, i, s);
 	}
@@ -720,6 +739,34 @@ static void ms_txn_undo_step(struct ms_txn *t, u32 k)
 			   err);
 }
 
+/*
+ * Before the KVM steps (and outside slots_lock, which KVM's ioctl takes):
+ * move the dirty logs the steps drop into the backings' bits.
+ */
+static int ms_txn_harvest(struct ms_txn *t)
+{
+	struct ms_dirty_scratch sc;
+	struct ms_step *s;
+	int err;
+	u32 k;
+
+	if (!t->n_harvest)
+		return 0;
+	err = ms_dirty_scratch_get(&sc, t->harvest_pages);
+	for (k = 0; k < t->n_steps && !err; k++) {
+		s = &t->steps[k];
+		if (!s->harvest)
+			continue;
+		err = ms_dirty_harvest(t->space, t->ops[s->op].mr, s->slot, &sc);
+		if (err)
+			ms_txn_op_err(t, s->op, NULL,
+				      "cannot read the dirty log of slot %u: %d",
+				      t->space->vm.slot_base + s->idx, err);
+	}
+	ms_dirty_scratch_put(&sc);
+	return err;
+}
+
 /* Run the steps under slots_lock; on failure undo those taken. */
 static int ms_txn_run_steps(struct ms_txn *t)
 {
@@ -805,7 +852,7 @@ static int ms_txn_commit(struct ms_txn *t)
 		if (err)
 			goto err_dma_undo;
 	}
-	err = ms_txn_run_steps(t);
+	err = ms_txn_harvest(t) ?: ms_txn_run_steps(t);
 	if (held) {
 		t->hold_ns = ms_kvm_release_vcpus(t->space, &hold);
 		t->held_vcpus = hold.nr_vcpus;

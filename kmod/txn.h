@@ -31,7 +31,9 @@ struct ms_txn_op {
 /* One KVM call of a commit, and what undoes it. */
 struct ms_step {
 	u32 op;
+	u32 slot;			/* slot of the op's range */
 	u32 idx;			/* slot index in the space's block */
+	bool harvest;			/* drops a dirty log: read it first */
 	struct ms_slot_state old, new;
 };
 
@@ -86,6 +88,8 @@ struct ms_txn {
 	struct ms_txn_op *ops;
 	struct ms_step *steps;
 	u32 n_steps;
+	u32 n_harvest;			/* steps that drop a dirty log */
+	u64 harvest_pages;		/* the largest such slot */
 	struct ms_txn_dma dma;
 	struct ms_staged *staged_ops;	/* owned: the ops point into it */
 	u32 hold_mode;			/* MEMSLOT_HOLD_MODE_* */

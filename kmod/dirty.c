@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dirty state that belongs to the backing page, as a VMM's dirty bitmap
+ * belongs to its RAM block offset, not to a KVM slot. KVM keeps a dirty
+ * log per slot and frees it with the slot; so whenever the module reads a
+ * slot's log, and before a commit deletes a dirty-logged slot or turns its
+ * logging off (split, merge, readonly toggle, removal), the slot's bits
+ * are moved into its backing's bitmap, where they stay until a dirty-get
+ * with clear reads them. A commit harvests under its vCPU hold, so no
+ * guest write falls between the harvest and the deletion.
+ *
+ * The backing's bits are kept in chunks of MS_DIRTY_CHUNK pages (one page
+ * of bits), in an xarray by chunk, that exist once a harvest may need
+ * them: reserved before KVM's log is read, so that nothing read can be
+ * dropped for want of memory. Everything runs under the space's lock.
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "dirty.h"
+#include "dma.h"
+#include "kvm.h"
+#include "range.h"
+
+/* Pages one chunk of bits covers. */
+#define MS_DIRTY_CHUNK	(PAGE_SIZE * BITS_PER_BYTE)
+
+void ms_dirty_init(struct ms_backing *b)
+{
+	xa_init(&b->dirty);
+}
+
+void ms_dirty_free(struct ms_backing *b)
+{
+	unsigned long i;
+	void *c;
+
+	xa_for_each(&b->dirty, i, c)
+		kfree(c);
+	xa_destroy(&b->dirty);
+}
+
+/* Make sure the chunks of backing pages [first, first + n) exist. */
+int ms_dirty_reserve(struct ms_backing *b, u64 first, u64 n)
+{
+	u64 c, last = (first + n - 1) / MS_DIRTY_CHUNK;
+	unsigned long *bits;
+
+	for (c = first / MS_DIRTY_CHUNK; c <= last; c++) {
+		if (xa_load(&b->dirty, c))
+			continue;
+		bits = kzalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+		if (!bits)
+			return -ENOMEM;
+		if (xa_err(xa_store(&b->dirty, c, bits, GFP_KERNEL_ACCOUNT))) {
+			kfree(bits);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void ms_dirty_mark(struct ms_backing *b, u64 pg)
+{
+	__set_bit(pg % MS_DIRTY_CHUNK, xa_load(&b->dirty, pg / MS_DIRTY_CHUNK));
+}
+
+/*
+ * Pages [first, first + n) of @b (reserved) were DMA-mapped until now: a
+ * device may have written them since the last read.
+ */
+void ms_dirty_mark_pages(struct ms_backing *b, u64 first, u64 n)
+{
+	u64 i;
+
+	for (i = 0; i < n; i++)
+		ms_dirty_mark(b, first + i);
+}
+
+/*
+ * OR the user bitmap @ubits of @n pages into the backing's bits from page
+ * @first (reserved), a page of bits at a time through @buf.
+ */
+static int ms_dirty_or_user(struct ms_backing *b, u64 first,
+			    const void __user *ubits, u64 n,
+			    unsigned long *buf)
+{
+	u64 done, len, i;
+
+	for (done = 0; done < n; done += len) {
+		len = min_t(u64, n - done, MS_DIRTY_CHUNK);
+		if (copy_from_user(buf, ubits + done / BITS_PER_BYTE,
+				   BITS_TO_LONGS(len) * sizeof(long)))
+			return -EFAULT;
+		for_each_set_bit(i, buf, len)
+			ms_dirty_mark(b, first + done + i);
+	}
+	return 0;
+}
+
+/* Backing page of page 0 of slot @s of @mr, and the slot's pages. */
+static u64 ms_slot_pages(struct ms_space *space, struct ms_mrange *mr, u32 s,
+			 u64 *first)
+{
+	struct ms_slot_state st;
+
+	ms_range_slot_state(space, mr, s, mr->flags, &st);
+	*first = (mr->offset + (st.gpa - mr->r.gpa)) >> PAGE_SHIFT;
+	return st.size >> PAGE_SHIFT;
+}
+
+/* Scratch for harvests of slots up to @max_pages pages. */
+int ms_dirty_scratch_get(struct ms_dirty_scratch *sc, u64 max_pages)
+{
+	sc->buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!sc->buf)
+		return -ENOMEM;
+	sc->ubuf.size = 0;
+	return ms_kvm_ubuf_alloc(&sc->ubuf, MS_KVM_UBUF_HDR +
+				 BITS_TO_LONGS(max_pages) * sizeof(long));
+}
+
+void ms_dirty_scratch_put(struct ms_dirty_scratch *sc)
+{
+	ms_kvm_ubuf_free(&sc->ubuf);
+	kfree(sc->buf);
+}
+
+/*
+ * Move KVM's dirty log of slot @s of dirty-logged range @mr into its
+ * backing's bits (KVM's log is reset). Nothing read is lost: the chunks
+ * are reserved before KVM is asked.
+ */
+int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
+		     struct ms_dirty_scratch *sc)
+{
+	void __user *bits;
+	u64 first, n = ms_slot_pages(space, mr, s, &first);
+	int err;
+
+	err = ms_dirty_reserve(mr->backing, first, n) ?:
+	      ms_kvm_get_dirty_log(space, mr->slots[s], &sc->ubuf, &bits);
+	if (err)
+		return err;
+	return ms_dirty_or_user(mr->backing, first, bits, n, sc->buf);
+}
+
+/* Does range @mr map backing pages that overlap [first, first + n)? */
+static bool ms_range_in(struct ms_mrange *mr, struct ms_backing *b,
+			u64 first, u64 n)
+{
+	u64 start = mr->offset >> PAGE_SHIFT;
+
+	return mr->backing == b && start < first + n &&
+	       first < start + (mr->r.size >> PAGE_SHIFT);
+}
+
+/* Harvest every slot of the dirty-logged ranges over the window. */
+static int ms_dirty_harvest_window(struct ms_space *space,
+				   struct ms_backing *b, u64 first, u64 n)
+{
+	struct ms_dirty_scratch sc;
+	struct ms_mrange *mr;
+	unsigned long id;
+	u64 max = 0;
+	int err = 0;
+	u32 s;
+
+	xa_for_each(&space->ranges, id, mr)
+		if (mr->flags & MEMSLOT_RANGE_FLAGS_DIRTY_LOG &&
+		    ms_range_in(mr, b, first, n))
+			max = max(max, min(mr->r.size, ms_chunk_size(space)));
+	if (!max)
+		return 0;
+	err = ms_dirty_scratch_get(&sc, max >> PAGE_SHIFT);
+	xa_for_each(&space->ranges, id, mr) {
+		if (err)
+			break;
+		if (!(mr->flags & MEMSLOT_RANGE_FLAGS_DIRTY_LOG) ||
+		    !ms_range_in(mr, b, first, n))
+			continue;
+		for (s = 0; s < mr->nr_slots && !err; s++)
+			err = ms_dirty_harvest(space, mr, s, &sc);
+	}
+	ms_dirty_scratch_put(&sc);
+	return err;
+}
+
+/* Set in @out (bits of pages [first, first + n)) the DMA-mapped pages. */
+static u64 ms_dirty_dma(struct ms_space *space, struct ms_backing *b,
+			u64 first, u64 n, unsigned long *out)
+{
+	u64 start, end, count = 0;
+	struct ms_mrange *mr;
+	unsigned long id;
+
+	if (!ms_dma_bound(space)) /* mapped nowhere */
+		return 0;
+	xa_for_each(&space->ranges, id, mr) {
+		if (!(mr->flags & MEMSLOT_RANGE_FLAGS_DMA) ||
+		    !ms_range_in(mr, b, first, n))
+			continue;
+		start = max(first, mr->offset >> PAGE_SHIFT);
+		end = min(first + n, (mr->offset + mr->r.size) >> PAGE_SHIFT);
+		bitmap_set(out, start - first, end - start);
+		count += end - start;
+	}
+	return count;
+}
+
+/* Backing bits of pages [first, first + n) (n <= a chunk) into @out. */
+static void ms_dirty_gather(struct ms_backing *b, u64 first, u64 n,
+			    unsigned long *out, bool clear)
+{
+	u64 i, pg;
+	unsigned long *c;
+
+	bitmap_zero(out, n);
+	for (i = 0; i < n; i++) {
+		pg = first + i;
+		c = xa_load(&b->dirty, pg / MS_DIRTY_CHUNK);
+		if (!c) {	/* skip to the next chunk */
+			i += MS_DIRTY_CHUNK - 1 - pg % MS_DIRTY_CHUNK;
+			continue;
+		}
+		if (!test_bit(pg % MS_DIRTY_CHUNK, c))
+			continue;
+		__set_bit(i, out);
+		if (clear)
+			__clear_bit(pg % MS_DIRTY_CHUNK, c);
+	}
+}
+
+/*
+ * Write the dirty bitmap of backing pages [first, first + n) to @ubuf
+ * (bit i: page first + i), a chunk at a time; with @clear the backing's
+ * bits of the window are cleared once written out.
+ */
+static int ms_dirty_copy_out(struct ms_space *space, struct ms_backing *b,
+			     u64 first, u64 n, void __user *ubuf, bool clear,
+			     struct ms_dirty_result *res)
+{
+	unsigned long *out = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	u64 done, len;
+	int err = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (done = 0; done < n && !err; done += len) {
+		len = min_t(u64, n - done, MS_DIRTY_CHUNK);
+		ms_dirty_gather(b, first + done, len, out, false);
+		res->dma_pages += ms_dirty_dma(space, b, first + done, len, out);
+		res->dirty_pages += bitmap_weight(out, len);
+		if (copy_to_user(ubuf + done / BITS_PER_BYTE, out,
+				 BITS_TO_LONGS(len) * sizeof(long)))
+			err = -EFAULT;
+	}
+	for (done = 0; clear && !err && done < n; done += len) {
+		len = min_t(u64, n - done, MS_DIRTY_CHUNK);
+		ms_dirty_gather(b, first + done, len, out, true);
+	}
+	kfree(out);
+	return err;
+}
+
+/*
+ * The dirty bitmap of backing @b's pages [off, off + size) into the
+ * caller's @ubuf (at least ms_dirty_buf_size(size) bytes): pages KVM saw
+ * written through any range since the last clear, harvested slots
+ * included, and pages mapped for DMA (a device may write them at any
+ * time, untracked). With @clear, they are reported once.
+ */
+int ms_dirty_get(struct ms_space *space, struct ms_backing *b, u64 off,
+		 u64 size, void __user *ubuf, bool clear,
+		 struct ms_dirty_result *res)
+{
+	u64 first = off >> PAGE_SHIFT, n = size >> PAGE_SHIFT;
+	int err;
+
+	lockdep_assert_held(&space->lock);
+	memset(res, 0, sizeof(*res));
+	err = ms_dirty_harvest_window(space, b, first, n);
+	if (err)
+		return err;
+	return ms_dirty_copy_out(space, b, first, n, ubuf, clear, res);
+}
+
+u64 ms_dirty_buf_size(u64 size)
+{
+	return BITS_TO_LONGS(size >> PAGE_SHIFT) * sizeof(long);
+}
