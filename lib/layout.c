@@ -404,6 +404,7 @@ const char *memslot_backing_name(const struct memslot_backing *b) { return b->na
 struct memslot_range {
 	uint32_t id, backing, flags, slots;
 	uint64_t gpa, size, offset;
+	const struct nlmsghdr *nlh;	/* for the slot ids, while the cb runs */
 };
 
 struct ms_range_walk {
@@ -414,7 +415,7 @@ struct ms_range_walk {
 static int ms_cb_range(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ms_range_walk *w = arg;
-	struct memslot_range r = { 0 };
+	struct memslot_range r = { .nlh = nlh };
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -467,6 +468,79 @@ uint32_t memslot_range_backing(const struct memslot_range *r) { return r->backin
 uint64_t memslot_range_offset(const struct memslot_range *r) { return r->offset; }
 uint32_t memslot_range_flags(const struct memslot_range *r) { return r->flags; }
 uint32_t memslot_range_slots(const struct memslot_range *r) { return r->slots; }
+
+int memslot_range_slot_id(const struct memslot_range *r, unsigned int n,
+			  uint32_t *slot)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, r->nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == MEMSLOT_A_RANGE_SLOT_ID && !n--) {
+			*slot = mnl_attr_get_u32(a);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+struct ms_dirty_reply {
+	uint64_t pages;
+};
+
+static int ms_cb_dirty(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ms_dirty_reply *d = arg;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == MEMSLOT_A_DIRTY_DIRTY_PAGES)
+			d->pages = mnl_attr_get_u64(a);
+	return 0;
+}
+
+/* A dirty-get of the window the caller put in @nlh. */
+static int ms_dirty_run(struct memslot *ms, struct nlmsghdr *nlh,
+			uint64_t *bitmap, size_t size, unsigned int flags,
+			uint64_t *dirty_pages)
+{
+	struct ms_dirty_reply d = { 0 };
+	int ret;
+
+	if (flags & ~MEMSLOT_DIRTY_CLEAR)
+		return ms_set_err(ms, -EINVAL, "unknown dirty-get flags 0x%x", flags);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_DIRTY_BUFFER, (uintptr_t)bitmap);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_DIRTY_BUFFER_SIZE, size);
+	if (flags & MEMSLOT_DIRTY_CLEAR)
+		mnl_attr_put(nlh, MEMSLOT_A_DIRTY_CLEAR, 0, NULL);
+	ret = ms_req_run(ms, ms_cb_dirty, &d);
+	if (!ret && dirty_pages)
+		*dirty_pages = d.pages;
+	return ret;
+}
+
+int memslot_dirty_get(struct memslot *ms, uint32_t space, uint32_t backing,
+		      uint64_t offset, uint64_t size, uint64_t *bitmap,
+		      size_t bitmap_size, unsigned int flags,
+		      uint64_t *dirty_pages)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_DIRTY_GET, 0);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_DIRTY_SPACE_ID, space);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_DIRTY_BACKING_ID, backing);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_DIRTY_OFFSET, offset);
+	mnl_attr_put_u64(nlh, MEMSLOT_A_DIRTY_SIZE, size);
+	return ms_dirty_run(ms, nlh, bitmap, bitmap_size, flags, dirty_pages);
+}
+
+int memslot_range_dirty_get(struct memslot *ms, uint32_t space, uint32_t range,
+			    uint64_t *bitmap, size_t bitmap_size,
+			    unsigned int flags, uint64_t *dirty_pages)
+{
+	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_DIRTY_GET, 0);
+
+	mnl_attr_put_u32(nlh, MEMSLOT_A_DIRTY_SPACE_ID, space);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_DIRTY_RANGE_ID, range);
+	return ms_dirty_run(ms, nlh, bitmap, bitmap_size, flags, dirty_pages);
+}
 
 int memslot_vfio_bind(struct memslot *ms, uint32_t space, int container_fd)
 {

@@ -213,6 +213,35 @@ uint32_t memslot_range_backing(const struct memslot_range *r);
 uint64_t memslot_range_offset(const struct memslot_range *r);
 uint32_t memslot_range_flags(const struct memslot_range *r);
 uint32_t memslot_range_slots(const struct memslot_range *r);
+/*
+ * The KVM slot of the range's @n-th chunk (KVM_SET_USER_MEMORY_REGION's
+ * slot field, address space in the upper 16 bits), or -ENOENT past the
+ * last (libmemslot 3). Informational: a commit that touches the range may
+ * change them. Valid while the callback runs, like @r.
+ */
+int memslot_range_slot_id(const struct memslot_range *r, unsigned int n,
+			  uint32_t *slot);
+
+/*
+ * Dirty logs (libmemslot 3). The dirty bitmap of @backing's bytes
+ * [offset, offset + size) (page aligned) into @bitmap: bit i of the 64-bit
+ * words, as KVM_GET_DIRTY_LOG's, is page i of the window; @bitmap_size is
+ * at least 8 * ceil(pages / 64) bytes. Dirty are the pages the guest wrote
+ * through any dirty-logged range since the last clear, whatever the KVM
+ * slots behind them and however often commits replaced them, and the
+ * pages mapped for DMA (a device may write them, untracked). With
+ * MEMSLOT_DIRTY_CLEAR they are reported once. *@dirty_pages (may be NULL):
+ * how many are set. The VM must not use KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2.
+ * memslot_range_dirty_get(): the window a range maps.
+ */
+#define MEMSLOT_DIRTY_CLEAR	1u
+int memslot_dirty_get(struct memslot *ms, uint32_t space, uint32_t backing,
+		      uint64_t offset, uint64_t size, uint64_t *bitmap,
+		      size_t bitmap_size, unsigned int flags,
+		      uint64_t *dirty_pages);
+int memslot_range_dirty_get(struct memslot *ms, uint32_t space, uint32_t range,
+			    uint64_t *bitmap, size_t bitmap_size,
+			    unsigned int flags, uint64_t *dirty_pages);
 
 /*
  * Events. memslot_monitor_join() subscribes the handle to the events group
