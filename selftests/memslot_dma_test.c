@@ -798,6 +798,43 @@ TEST_F(dma, failure_at_every_iommu_step_changes_nothing)
 }
 
 /*
+ * A device may write DMA-mapped pages at any time, untracked: dirty-get
+ * reports all of them while a container is bound, with or without dirty
+ * logging, and says how many it reported for that reason; unmapped, they
+ * are dirty once more.
+ */
+TEST_F(dma, dma_mapped_pages_are_reported_dirty)
+{
+	uint64_t bits[PAGES(MEM_SIZE) / 64];
+	uint32_t id = add(self, K_GPA, K_LEN, K_LEN,
+			  DMA | MEMSLOT_RANGE_FLAGS_DIRTY_LOG);
+	int i;
+
+	ASSERT_NE(0, id) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, nlc_dirty_get(&self->c, self->space, self->backing, 0,
+				   MEM_SIZE, bits, sizeof(bits), true, &self->r))
+		TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(PAGES(K_LEN), self->r.dirty_pages);
+	EXPECT_EQ(PAGES(K_LEN), self->r.dma_pages);
+	for (i = 0; i < (int)PAGES(MEM_SIZE); i++)
+		EXPECT_EQ(i >= (int)PAGES(K_LEN) && i < 2 * (int)PAGES(K_LEN),
+			  (int)(bits[i / 64] >> (i % 64) & 1)) TH_LOG("page %d", i);
+	/* cleared or not, still mapped: still dirty */
+	ASSERT_EQ(0, nlc_dirty_get(&self->c, self->space, self->backing, 0,
+				   MEM_SIZE, bits, sizeof(bits), true, &self->r));
+	EXPECT_EQ(PAGES(K_LEN), self->r.dma_pages);
+	/* unmapped: dirty once more (written since the last read?), then not */
+	ASSERT_EQ(0, del(self, id));
+	ASSERT_EQ(0, nlc_dirty_get(&self->c, self->space, self->backing, 0,
+				   MEM_SIZE, bits, sizeof(bits), true, &self->r));
+	EXPECT_EQ(PAGES(K_LEN), self->r.dirty_pages);
+	EXPECT_EQ(0, self->r.dma_pages);
+	ASSERT_EQ(0, nlc_dirty_get(&self->c, self->space, self->backing, 0,
+				   MEM_SIZE, bits, sizeof(bits), true, &self->r));
+	EXPECT_EQ(0, self->r.dirty_pages);
+}
+
+/*
  * The container closed before the space: the space is unbound and its DMA
  * range unmapped, but still pinned until it is removed; the space works on.
  */

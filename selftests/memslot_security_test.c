@@ -33,6 +33,7 @@
 #include "edu.h"
 #include "guest.h"
 #include "nlclient.h"
+#include "setup.h"
 
 #define KB		1024ULL
 #define MB		(1024 * KB)
@@ -49,17 +50,7 @@ FIXTURE(sec) {
 
 FIXTURE_SETUP(sec)
 {
-	int err = nlc_open(&self->c);
-
-	if (err == -ENOENT)
-		SKIP(return, "memslot family not registered (load memslot.ko)");
-	ASSERT_EQ(0, err);
-	err = guest_open(&self->g);
-	if (err == -ENODEV)
-		SKIP(return, "no /dev/kvm");
-	ASSERT_EQ(0, err);
-	ASSERT_EQ(0, nlc_space_new(&self->c, "sec", &self->r));
-	self->space = self->r.sp[0].id;
+	SETUP_VM_SPACE(&self->c, &self->g, "sec", &self->r, &self->space);
 }
 
 FIXTURE_TEARDOWN(sec)

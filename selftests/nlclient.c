@@ -78,7 +78,8 @@ struct nlc_xfer_ctx {
 /* A range from the attributes at @head (@len bytes). */
 static void nlc_parse_range(struct nlattr *head, int len, struct nlc_range *r)
 {
-	struct nlattr *tb[MEMSLOT_A_RANGE_MAX + 1];
+	struct nlattr *tb[MEMSLOT_A_RANGE_MAX + 1], *a;
+	int rem;
 
 	memset(r, 0, sizeof(*r));
 	nla_parse(tb, MEMSLOT_A_RANGE_MAX, head, len, NULL);
@@ -96,6 +97,10 @@ static void nlc_parse_range(struct nlattr *head, int len, struct nlc_range *r)
 		r->flags = nla_get_u32(tb[MEMSLOT_A_RANGE_FLAGS]);
 	if (tb[MEMSLOT_A_RANGE_SLOTS])
 		r->slots = nla_get_u32(tb[MEMSLOT_A_RANGE_SLOTS]);
+	nla_for_each_attr(a, head, len, rem)
+		if (nla_type(a) == MEMSLOT_A_RANGE_SLOT_ID &&
+		    r->n_slot_ids < NLC_MAX_SLOT_IDS)
+			r->slot_id[r->n_slot_ids++] = nla_get_u32(a);
 }
 
 /* Replies and events of the layout commands. */
@@ -111,6 +116,14 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
 			if (nla_type(a) == MEMSLOT_A_BACKING_ID)
 				res->backing_id = nla_get_u32(a);
+		return NL_OK;
+	case MEMSLOT_CMD_DIRTY_GET:
+		nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+			if (nla_type(a) == MEMSLOT_A_DIRTY_DIRTY_PAGES)
+				res->dirty_pages = nla_get_u64(a);
+			if (nla_type(a) == MEMSLOT_A_DIRTY_DMA_PAGES)
+				res->dma_pages = nla_get_u64(a);
+		}
 		return NL_OK;
 	case MEMSLOT_CMD_RANGE_GET:
 		if (res->n_ranges < NLC_MAX_SPACES)
@@ -472,6 +485,23 @@ static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 			nla_put_u32(msg, MEMSLOT_A_OP_FLAGS, ops[i].flags);
 		nla_nest_end(msg, nest);
 	}
+	return nlc_xfer(c, msg, res);
+}
+
+int nlc_dirty_get(struct nlc *c, uint32_t space, uint32_t backing,
+		  uint64_t off, uint64_t size, void *buf, uint64_t buf_size,
+		  bool clear, struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_DIRTY_GET, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_DIRTY_SPACE_ID, space);
+	nla_put_u32(msg, MEMSLOT_A_DIRTY_BACKING_ID, backing);
+	nla_put_u64(msg, MEMSLOT_A_DIRTY_OFFSET, off);
+	nla_put_u64(msg, MEMSLOT_A_DIRTY_SIZE, size);
+	nla_put_u64(msg, MEMSLOT_A_DIRTY_BUFFER, (uintptr_t)buf);
+	nla_put_u64(msg, MEMSLOT_A_DIRTY_BUFFER_SIZE, buf_size);
+	if (clear)
+		nla_put_flag(msg, MEMSLOT_A_DIRTY_CLEAR);
 	return nlc_xfer(c, msg, res);
 }
 

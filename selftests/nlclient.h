@@ -25,9 +25,13 @@ struct nlc_space {
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_A_STATS_* */
 };
 
+#define NLC_MAX_SLOT_IDS	16
+
 struct nlc_range {
 	uint32_t id, backing_id, flags, slots;
 	uint64_t gpa, size, offset;
+	int n_slot_ids;				/* at most NLC_MAX_SLOT_IDS kept */
+	uint32_t slot_id[NLC_MAX_SLOT_IDS];	/* KVM slot of each chunk */
 };
 
 struct nlc_result {
@@ -51,6 +55,7 @@ struct nlc_result {
 	uint64_t dma[MEMSLOT_A_TXN_DMA_HOLE_PAGES - MEMSLOT_A_TXN_DMA_MAP_CALLS + 1];
 	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
 	struct nlc_range changed[NLC_MAX_SPACES];
+	uint64_t dirty_pages, dma_pages;	/* dirty-get reply */
 	/* range-get replies and dumps */
 	int n_ranges;
 	struct nlc_range ranges[NLC_MAX_SPACES];
@@ -113,6 +118,10 @@ int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,
 		struct nlc_result *res);
 int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res);
+/* dirty-get of a backing window into @buf (0 offset/size: left out). */
+int nlc_dirty_get(struct nlc *c, uint32_t space, uint32_t backing,
+		  uint64_t off, uint64_t size, void *buf, uint64_t buf_size,
+		  bool clear, struct nlc_result *res);
 
 /* Join the events group; read pending notifications without blocking. */
 int nlc_join_events(struct nlc *c);

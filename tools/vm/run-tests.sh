@@ -6,7 +6,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test
-       memslot_dma_test memslot_security_test "$top/tools/memslot-fuzz"
+       memslot_dirty_test memslot_dma_test memslot_security_test "$top/tools/memslot-fuzz"
        memslot_lib_test memslot_module_test)
 rc=0
 
