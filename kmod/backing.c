@@ -85,6 +85,8 @@ struct ms_backing *ms_backing_new(struct ms_space *space, u64 addr, u64 size,
 		return ERR_PTR(-ENOMEM);
 	b->addr = addr;
 	b->size = size;
+	b->migratable = !tb[MEMSLOT_A_BACKING_MIGRATABLE] ||
+			nla_get_u8(tb[MEMSLOT_A_BACKING_MIGRATABLE]);
 	ms_pins_init(b);
 	ms_dirty_init(b);
 	if (name)

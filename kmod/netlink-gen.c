@@ -47,11 +47,12 @@ const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SI
 };
 
 /* MEMSLOT_CMD_BACKING_NEW - do */
-const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_NAME + 1] = {
+const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_MIGRATABLE + 1] = {
 	[MEMSLOT_A_BACKING_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_BACKING_ADDR] = { .type = NLA_U64, },
 	[MEMSLOT_A_BACKING_SIZE] = { .type = NLA_U64, },
 	[MEMSLOT_A_BACKING_NAME] = { .type = NLA_NUL_STRING, .len = MEMSLOT_NAME_MAX_LEN, },
+	[MEMSLOT_A_BACKING_MIGRATABLE] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* MEMSLOT_CMD_BACKING_DEL - do */
@@ -140,7 +141,7 @@ const struct genl_ops memslot_nl_ops[13] = {
 		.cmd		= MEMSLOT_CMD_BACKING_NEW,
 		.doit		= memslot_nl_backing_new_doit,
 		.policy		= memslot_backing_new_nl_policy,
-		.maxattr	= MEMSLOT_A_BACKING_NAME,
+		.maxattr	= MEMSLOT_A_BACKING_MIGRATABLE,
 	},
 	{
 		.cmd		= MEMSLOT_CMD_BACKING_DEL,

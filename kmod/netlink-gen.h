@@ -22,7 +22,7 @@ extern const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 
 
 extern const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1];
 
-extern const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_NAME + 1];
+extern const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_MIGRATABLE + 1];
 
 extern const struct nla_policy memslot_backing_del_nl_policy[MEMSLOT_A_BACKING_ID + 1];
 

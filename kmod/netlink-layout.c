@@ -28,7 +28,8 @@ static int ms_fill_backing(struct sk_buff *skb, struct ms_space *space,
 			      MEMSLOT_A_BACKING_PAD) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_BACKING_SIZE, b->size,
 			      MEMSLOT_A_BACKING_PAD) ||
-	    (b->name[0] && nla_put_string(skb, MEMSLOT_A_BACKING_NAME, b->name))) {
+	    (b->name[0] && nla_put_string(skb, MEMSLOT_A_BACKING_NAME, b->name)) ||
+	    nla_put_u8(skb, MEMSLOT_A_BACKING_MIGRATABLE, b->migratable)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

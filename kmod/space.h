@@ -39,6 +39,7 @@ struct ms_backing {
 	u64 addr;		/* owner's virtual address, page aligned */
 	u64 size;
 	unsigned int users;	/* ranges mapping it, committed or prepared */
+	bool migratable;	/* part of what a migration carries */
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
 	struct xarray pins;	/* struct ms_pin_chunk by chunk; pin.c */
 	struct xarray dirty;	/* dirty bits harvested from KVM; dirty.c */

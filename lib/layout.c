@@ -59,10 +59,19 @@ static int ms_cb_backing_id(const struct nlmsghdr *nlh, void *arg)
 int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
 			uint64_t size, const char *name, uint32_t *id)
 {
+	return memslot_backing_new_flags(ms, space, addr, size, name, 0, id);
+}
+
+int memslot_backing_new_flags(struct memslot *ms, uint32_t space, void *addr,
+			      uint64_t size, const char *name,
+			      unsigned int flags, uint32_t *id)
+{
 	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_BACKING_NEW, 0);
 	uint32_t got = 0;
 	int ret;
 
+	if (flags & ~MEMSLOT_BACKING_NO_MIGRATE)
+		return ms_set_err(ms, -EINVAL, "unknown backing flags 0x%x", flags);
 	if (name && strlen(name) > MEMSLOT_NAME_MAX_LEN)
 		return ms_set_err(ms, -ENAMETOOLONG,
 				  "backing name longer than %d bytes",
@@ -72,6 +81,8 @@ int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
 	mnl_attr_put_u64(nlh, MEMSLOT_A_BACKING_SIZE, size);
 	if (name)
 		mnl_attr_put_strz(nlh, MEMSLOT_A_BACKING_NAME, name);
+	if (flags & MEMSLOT_BACKING_NO_MIGRATE)
+		mnl_attr_put_u8(nlh, MEMSLOT_A_BACKING_MIGRATABLE, 0);
 	ret = ms_req_run(ms, ms_cb_backing_id, &got);
 	if (!ret && id)
 		*id = got;
@@ -353,6 +364,7 @@ struct memslot_backing {
 	uint32_t id;
 	uint64_t addr, size;
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
+	int migratable;
 };
 
 struct ms_backing_walk {
@@ -363,7 +375,7 @@ struct ms_backing_walk {
 static int ms_cb_backing(const struct nlmsghdr *nlh, void *arg)
 {
 	struct ms_backing_walk *w = arg;
-	struct memslot_backing b = { 0 };
+	struct memslot_backing b = { .migratable = 1 };
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
@@ -380,6 +392,9 @@ static int ms_cb_backing(const struct nlmsghdr *nlh, void *arg)
 		case MEMSLOT_A_BACKING_NAME:
 			snprintf(b.name, sizeof(b.name), "%s",
 				 mnl_attr_get_str(a));
+			break;
+		case MEMSLOT_A_BACKING_MIGRATABLE:
+			b.migratable = mnl_attr_get_u8(a);
 			break;
 		}
 	}
@@ -400,6 +415,7 @@ uint32_t memslot_backing_id(const struct memslot_backing *b) { return b->id; }
 uint64_t memslot_backing_addr(const struct memslot_backing *b) { return b->addr; }
 uint64_t memslot_backing_size(const struct memslot_backing *b) { return b->size; }
 const char *memslot_backing_name(const struct memslot_backing *b) { return b->name; }
+int memslot_backing_migratable(const struct memslot_backing *b) { return b->migratable; }
 
 struct memslot_range {
 	uint32_t id, backing, flags, slots;

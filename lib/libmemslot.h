@@ -119,6 +119,15 @@ int memslot_space_bind(struct memslot *ms, uint32_t space, int vm_fd,
 int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
 			uint64_t size, const char *name, uint32_t *id);
 int memslot_backing_del(struct memslot *ms, uint32_t space, uint32_t id);
+/*
+ * The same with @flags (libmemslot 3): MEMSLOT_BACKING_NO_MIGRATE marks
+ * memory a migration must not carry (the destination has its own); a
+ * layout export leaves it, and the ranges over it, out.
+ */
+#define MEMSLOT_BACKING_NO_MIGRATE	1u
+int memslot_backing_new_flags(struct memslot *ms, uint32_t space, void *addr,
+			      uint64_t size, const char *name,
+			      unsigned int flags, uint32_t *id);
 
 /* Range flags, as MEMSLOT_RANGE_FLAGS_* of <linux/memslot.h>. */
 #define MEMSLOT_RANGE_DIRTY_LOG	1u
@@ -201,6 +210,24 @@ uint32_t memslot_backing_id(const struct memslot_backing *b);
 uint64_t memslot_backing_addr(const struct memslot_backing *b);
 uint64_t memslot_backing_size(const struct memslot_backing *b);
 const char *memslot_backing_name(const struct memslot_backing *b);
+/* 1 unless created with MEMSLOT_BACKING_NO_MIGRATE (libmemslot 3). */
+int memslot_backing_migratable(const struct memslot_backing *b);
+
+/*
+ * Layout export and import, for migration (libmemslot 3). Export writes
+ * the migratable backings (name, size) and the ranges over them (gpa,
+ * size, backing name, offset, flags) of @space as one versioned text
+ * ("memslot-layout 1", then a line per object) into *@text, to be freed
+ * with free(); every migratable backing needs a name without white space.
+ * Import rebuilds that layout in @space, which has no ranges yet, in one
+ * transaction: each backing must be there by name, with the same size,
+ * migratable; else nothing changes and memslot_errmsg() names the first
+ * mismatch (-ENOENT missing, -EINVAL otherwise, -EEXIST if @space has
+ * ranges).
+ */
+int memslot_layout_export(struct memslot *ms, uint32_t space, char **text);
+int memslot_layout_import(struct memslot *ms, uint32_t space,
+			  const char *text);
 
 /* Call @cb for every range of @space, in gpa order (see foreach above). */
 typedef int (*memslot_range_cb)(const struct memslot_range *r, void *arg);

@@ -231,6 +231,112 @@ TEST_F(lib, transactions_small_and_staged)
 	munmap(mem, 1 << 20);
 }
 
+/* A space bound to @vm at @slot_base with one backing @name of @size. */
+static uint32_t dest_space(struct memslot *ms, int vm, uint32_t slot_base,
+			   const char *name, void *mem, uint64_t size)
+{
+	uint32_t space, b;
+
+	if (memslot_space_new(ms, "dest", &space) ||
+	    memslot_space_bind(ms, space, vm, slot_base, 16, 0, 0) ||
+	    memslot_backing_new(ms, space, mem, size, name, &b))
+		return 0;
+	return space;
+}
+
+static int count_range_flags(const struct memslot_range *r, void *arg)
+{
+	uint64_t *sum = arg;
+
+	sum[0]++;
+	sum[1] += memslot_range_gpa(r) + memslot_range_size(r) +
+		  memslot_range_offset(r) + memslot_range_flags(r);
+	return 0;
+}
+
+/*
+ * Export keeps the migratable part of a layout (not the ROM backing and
+ * its range); import rebuilds it on another VM's space in one commit, and
+ * refuses a destination whose backing is missing or of another size, or
+ * that has ranges already, changing nothing.
+ */
+TEST_F(lib, layout_export_import_rebuilds_the_migratable_part)
+{
+	static const char want[] =
+		"memslot-layout 1\n"
+		"backing ram0 0x100000\n"
+		"range 0x100000 0x80000 ram0 0x0 0x1\n"
+		"range 0x200000 0x40000 ram0 0x80000 0x2\n";
+	uint64_t src_sum[2] = { 0 }, dst_sum[2] = { 0 };
+	uint32_t space, ram, rom, d;
+	struct memslot_txn *t;
+	struct guest g1, g2;
+	char *text, args[64];
+	void *mem;
+	int err;
+
+	err = guest_open(&g1);
+	if (err == -ENODEV)
+		SKIP(return, "no /dev/kvm");
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, guest_open(&g2));
+	mem = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, memslot_space_new(self->ms, "src", &space));
+	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g1.vm, 10, 16, 0, 0));
+	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 20, "ram0", &ram));
+	ASSERT_EQ(0, memslot_backing_new_flags(self->ms, space, (char *)mem + (1 << 20),
+					       1 << 16, "rom",
+					       MEMSLOT_BACKING_NO_MIGRATE, &rom));
+	EXPECT_EQ(-EINVAL, memslot_backing_new_flags(self->ms, space, mem, 4096,
+						     "x", 2, &rom));
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(0, memslot_txn_add(t, 1 << 20, 512 << 10, ram, 0, MEMSLOT_RANGE_DIRTY_LOG));
+	ASSERT_EQ(0, memslot_txn_add(t, 2 << 20, 256 << 10, ram, 512 << 10, MEMSLOT_RANGE_READONLY));
+	ASSERT_EQ(0, memslot_txn_add(t, 4 << 20, 1 << 16, rom, 0, MEMSLOT_RANGE_READONLY));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(self->ms));
+	memslot_txn_free(t);
+
+	ASSERT_EQ(0, memslot_layout_export(self->ms, space, &text)) TH_LOG("%s", memslot_errmsg(self->ms));
+	EXPECT_STREQ(want, text);
+	snprintf(args, sizeof(args), "-j space export %u", space);
+	EXPECT_STREQ("{\"version\":1,\"objects\":[{\"type\":\"backing\",\"name\":\"ram0\",\"size\":1048576},"
+		     "{\"type\":\"range\",\"gpa\":1048576,\"size\":524288,\"backing\":\"ram0\",\"offset\":0,\"flags\":1},"
+		     "{\"type\":\"range\",\"gpa\":2097152,\"size\":262144,\"backing\":\"ram0\",\"offset\":524288,\"flags\":2}]}\nrc=0\n",
+		     slurp(ctl(args, NULL)));
+
+	/* a backing of another size, a missing one: refused, nothing added */
+	d = dest_space(self->ms, g2.vm, 40, "ram0", (char *)mem + (2 << 20), 512 << 10);
+	ASSERT_NE(0, d);
+	EXPECT_EQ(-EINVAL, memslot_layout_import(self->ms, d, text));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "backing ram0: 0x80000 bytes in space")) TH_LOG("%s", memslot_errmsg(self->ms));
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, d, count_range_flags, dst_sum));
+	EXPECT_EQ(0, dst_sum[0]);
+	d = dest_space(self->ms, g2.vm, 60, "ram1", (char *)mem + (2 << 20), 1 << 20);
+	ASSERT_NE(0, d);
+	EXPECT_EQ(-ENOENT, memslot_layout_import(self->ms, d, text));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "backing ram0: not in space"));
+	EXPECT_EQ(-EINVAL, memslot_layout_import(self->ms, d, "memslot-layout 9\n"));
+	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "line 1:"));
+
+	/* the right destination: the same layout, in one commit */
+	d = dest_space(self->ms, g2.vm, 20, "ram0", (char *)mem + (2 << 20), 1 << 20);
+	ASSERT_NE(0, d);
+	ASSERT_EQ(0, memslot_layout_import(self->ms, d, text)) TH_LOG("%s", memslot_errmsg(self->ms));
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, d, count_range_flags, dst_sum));
+	src_sum[0] = src_sum[1] = 0;
+	/* the source without its ROM range */
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, space, count_range_flags, src_sum));
+	EXPECT_EQ(2, dst_sum[0]);
+	EXPECT_EQ(src_sum[1] - ((4 << 20) + (1 << 16) + MEMSLOT_RANGE_READONLY), dst_sum[1]);
+	EXPECT_EQ(-EEXIST, memslot_layout_import(self->ms, d, text));
+	free(text);
+	guest_close(&g1);
+	guest_close(&g2);
+	munmap(mem, 4 << 20);
+}
+
 /* Replace the one range of @space by one at the same place: a hold. */
 static int replace(struct memslot *ms, uint32_t space, uint32_t *id,
 		   uint32_t backing, uint32_t hold, struct memslot_txn **tp)

@@ -34,7 +34,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: memslotctl [-j] [-s] [-b FILE] OBJECT COMMAND\n"
-		"       memslotctl space { list | show ID | new [name NAME] | del ID }\n"
+		"       memslotctl space { list | show ID | new [name NAME] | del ID | export ID }\n"
 		"       memslotctl range list SPACE\n"
 		"       memslotctl backing list SPACE\n"
 		"       memslotctl monitor [count N]\n"
@@ -239,6 +239,56 @@ static int space_del(struct cmd_ctx *c)
 	return err ? report(c->ms, err, "space del") : 0;
 }
 
+/* One line of an exported layout as a JSON object; nothing for others. */
+static void export_line_json(const char *line, int *first)
+{
+	unsigned long long a, b, o;
+	unsigned int f;
+	char name[64];
+
+	if (sscanf(line, "backing %63s %llx", name, &a) == 2) {
+		printf("%s{\"type\":\"backing\",\"name\":", *first ? "" : ",");
+		json_str(name);
+		printf(",\"size\":%llu}", a);
+	} else if (sscanf(line, "range %llx %llx %63s %llx %x", &a, &b, name,
+			  &o, &f) == 5) {
+		printf("%s{\"type\":\"range\",\"gpa\":%llu,\"size\":%llu,\"backing\":",
+		       *first ? "" : ",", a, b);
+		json_str(name);
+		printf(",\"offset\":%llu,\"flags\":%u}", o, f);
+	} else {
+		return;
+	}
+	*first = 0;
+}
+
+/* The migratable layout, as libmemslot exports it (or as JSON). */
+static int space_export(struct cmd_ctx *c)
+{
+	char *text, *line, *save;
+	int err, version = 0, first = 1;
+	uint32_t id;
+
+	if (c->argc != 1 || parse_id(c->argv[0], &id))
+		return usage(stderr), 1;
+	err = memslot_layout_export(c->ms, id, &text);
+	if (err)
+		return report(c->ms, err, "space export");
+	if (!json) {
+		fputs(text, stdout);
+		free(text);
+		return 0;
+	}
+	sscanf(text, "memslot-layout %d", &version);
+	printf("{\"version\":%d,\"objects\":[", version);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		export_line_json(line, &first);
+	printf("]}\n");
+	free(text);
+	return 0;
+}
+
 static int print_range(const struct memslot_range *r, void *arg)
 {
 	struct cmd_ctx *c = arg;
@@ -375,6 +425,7 @@ static const struct {
 	{ "space", "show", space_show },
 	{ "space", "new", space_new },
 	{ "space", "del", space_del },
+	{ "space", "export", space_export },
 	{ "range", "list", range_list },
 	{ "backing", "list", backing_list },
 };

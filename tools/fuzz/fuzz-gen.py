@@ -13,7 +13,7 @@ usage: fuzz-gen.py SPEC OUT.h
 import sys
 import yaml
 
-KINDS = {"u32": "FZ_U32", "u64": "FZ_U64", "s32": "FZ_S32",
+KINDS = {"u8": "FZ_U8", "u32": "FZ_U32", "u64": "FZ_U64", "s32": "FZ_S32",
          "string": "FZ_STRING", "flag": "FZ_FLAG", "nest": "FZ_NEST"}
 
 

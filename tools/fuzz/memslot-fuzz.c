@@ -38,7 +38,7 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-enum fz_kind { FZ_U32, FZ_U64, FZ_S32, FZ_STRING, FZ_FLAG, FZ_NEST };
+enum fz_kind { FZ_U8, FZ_U32, FZ_U64, FZ_S32, FZ_STRING, FZ_FLAG, FZ_NEST };
 
 struct fz_attr {
 	const char *name;
@@ -158,6 +158,11 @@ static uint64_t pick_u64(struct worker *w, const struct fz_attr *a)
 
 	if (!strcmp(a->name, "addr") && chance(w, 80))
 		return (uintptr_t)w->mem + (rnd(w) % pages) * 4096;
+	/* a dirty bitmap lands in the worker's own backing memory, or faults */
+	if (!strcmp(a->name, "buffer") && chance(w, 70))
+		return (uintptr_t)w->mem;
+	if (!strcmp(a->name, "buffer-size") && chance(w, 70))
+		return rnd(w) % 2 ? MEM_SIZE : rnd(w) % 64;
 	if ((!strcmp(a->name, "size") || !strcmp(a->name, "offset") ||
 	     !strcmp(a->name, "gpa")) && chance(w, 70))
 		return (uint64_t)(rnd(w) % pages) * 4096 +
@@ -204,6 +209,9 @@ static void put_attr(struct worker *w, struct nlmsghdr *nlh,
 		return;
 	}
 	switch (a->kind) {
+	case FZ_U8:
+		mnl_attr_put_u8(nlh, a->type, rnd(w) % 3);
+		break;
 	case FZ_U32:
 		mnl_attr_put_u32(nlh, a->type, pick_u32(w, set, a));
 		break;
