@@ -28,6 +28,7 @@ enum guest_loop_mode {
 	GUEST_LOOP_EXIT = 1,	/* an I/O exit to userspace after each pass */
 	GUEST_LOOP_HALT = 2,	/* cli; hlt for ever: a halted vCPU */
 	GUEST_LOOP_WRITE = 4,	/* write @a to each page before reading it */
+	GUEST_LOOP_COUNT = 8,	/* with WRITE: @a goes up by one each pass */
 };
 
 struct guest_loop {
