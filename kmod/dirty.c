@@ -210,26 +210,31 @@ static u64 ms_dirty_dma(struct ms_space *space, struct ms_backing *b,
 	return count;
 }
 
-/* Backing bits of pages [first, first + n) (n <= a chunk) into @out. */
+/*
+ * Backing bits of pages [first, first + n) (n <= a chunk) into @out, a
+ * chunk at a time: O(words + bits set). With @clear they are cleared.
+ */
 static void ms_dirty_gather(struct ms_backing *b, u64 first, u64 n,
 			    unsigned long *out, bool clear)
 {
-	u64 i, pg;
-	unsigned long *c;
+	u64 pg = first, end = first + n, stop, c;
+	unsigned long *bits, i, s0, s1;
 
-	bitmap_zero(out, n);
-	for (i = 0; i < n; i++) {
-		pg = first + i;
-		c = xa_load(&b->dirty, pg / MS_DIRTY_CHUNK);
-		if (!c) {	/* skip to the next chunk */
-			i += MS_DIRTY_CHUNK - 1 - pg % MS_DIRTY_CHUNK;
+	if (out)
+		bitmap_zero(out, n);
+	for (; pg < end; pg = stop) {
+		c = pg / MS_DIRTY_CHUNK;
+		stop = min(end, (c + 1) * MS_DIRTY_CHUNK);
+		bits = xa_load(&b->dirty, c);
+		if (!bits)
 			continue;
-		}
-		if (!test_bit(pg % MS_DIRTY_CHUNK, c))
-			continue;
-		__set_bit(i, out);
+		s0 = pg % MS_DIRTY_CHUNK;
+		s1 = s0 + (stop - pg);
+		for (i = find_next_bit(bits, s1, s0); out && i < s1;
+		     i = find_next_bit(bits, s1, i + 1))
+			__set_bit(c * MS_DIRTY_CHUNK + i - first, out);
 		if (clear)
-			__clear_bit(pg % MS_DIRTY_CHUNK, c);
+			bitmap_clear(bits, s0, s1 - s0);
 	}
 }
 
@@ -259,7 +264,7 @@ static int ms_dirty_copy_out(struct ms_space *space, struct ms_backing *b,
 	}
 	for (done = 0; clear && !err && done < n; done += len) {
 		len = min_t(u64, n - done, MS_DIRTY_CHUNK);
-		ms_dirty_gather(b, first + done, len, out, true);
+		ms_dirty_gather(b, first + done, len, NULL, true);
 	}
 	kfree(out);
 	return err;

@@ -11,6 +11,9 @@
  *   3. In-place replacement of a range under a vCPU that reads it: a held
  *      commit against delete + create, with the holes each lets the vCPU
  *      see.
+ *   4. The dirty log of a 1 GiB window chunked into 1, 16 and 256 slots:
+ *      one dirty-get against KVM_GET_DIRTY_LOG of every slot, merged into
+ *      one bitmap as a VMM does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -345,6 +348,125 @@ static int bench_replace(struct bench *b)
 	return 0;
 }
 
+#define DIRTY_GPA	(1024 * MB)	/* the 1 GiB window, in guest space */
+#define DIRTY_LEN	(1024 * MB)
+#define DIRTY_PAGES	(DIRTY_LEN / 4096)
+#define DIRTY_READS	16
+#define DIRTY_WRITES	64		/* pages the guest writes per read */
+
+/* The guest writes DIRTY_WRITES pages spread over the window. */
+static int dirty_some(struct guest *g, unsigned int round)
+{
+	unsigned int i;
+
+	for (i = 0; i < DIRTY_WRITES; i++)
+		if (guest_write(g, DIRTY_GPA + ((i * 4099ULL + round) %
+						DIRTY_PAGES) * 4096,
+				round) != GUEST_OK)
+			return -1;
+	return 0;
+}
+
+/* Microseconds per dirty-get of the window over @chunks slots. */
+static double memslot_dirty(struct bench *b, void *mem, unsigned int chunks,
+			    uint64_t *bits)
+{
+	uint32_t space, backing;
+	struct memslot_txn *t;
+	double us = 0, t0;
+	struct guest g;
+	unsigned int r;
+	int err;
+
+	if (guest_open(&g))
+		return -1;
+	err = memslot_space_new(b->ms, "bench-dirty", &space) ||
+	      memslot_space_bind(b->ms, space, g.vm, 1, chunks, 0,
+				 DIRTY_LEN / chunks) ||
+	      memslot_backing_new(b->ms, space, mem, DIRTY_LEN, "ram", &backing);
+	t = err ? NULL : memslot_txn_begin(b->ms, space);
+	err = !t || memslot_txn_add(t, DIRTY_GPA, DIRTY_LEN, backing, 0,
+				    MEMSLOT_RANGE_DIRTY_LOG) ||
+	      memslot_txn_commit(t);
+	memslot_txn_free(t);
+	for (r = 0; !err && r < DIRTY_READS; r++) {
+		err = dirty_some(&g, r);
+		t0 = now_us();
+		err = err ?: memslot_dirty_get(b->ms, space, backing, 0, DIRTY_LEN,
+					       bits, DIRTY_PAGES / 8,
+					       MEMSLOT_DIRTY_CLEAR, NULL);
+		us += now_us() - t0;
+	}
+	if (err)
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+	memslot_space_del(b->ms, space);
+	guest_close(&g);
+	return err ? -1 : us / DIRTY_READS;
+}
+
+/* The same with plain slots and KVM_GET_DIRTY_LOG of each, merged. */
+static double plain_dirty(void *mem, unsigned int chunks, uint64_t *bits)
+{
+	uint64_t per = DIRTY_LEN / chunks, words = per / 4096 / 64;
+	uint64_t *one = calloc(words, sizeof(*one));
+	struct kvm_userspace_memory_region m = {
+		.flags = KVM_MEM_LOG_DIRTY_PAGES, .memory_size = per,
+	};
+	struct kvm_dirty_log log = { .dirty_bitmap = one };
+	double us = 0, t0;
+	unsigned int r, i, w;
+	struct guest g;
+	int err = !one || guest_open(&g);
+
+	for (i = 0; !err && i < chunks; i++) {
+		m.slot = 1 + i;
+		m.guest_phys_addr = DIRTY_GPA + i * per;
+		m.userspace_addr = (uintptr_t)mem + i * per;
+		err = ioctl(g.vm, KVM_SET_USER_MEMORY_REGION, &m);
+	}
+	for (r = 0; !err && r < DIRTY_READS; r++) {
+		err = dirty_some(&g, r);
+		t0 = now_us();
+		for (i = 0; !err && i < chunks; i++) {
+			log.slot = 1 + i;
+			err = ioctl(g.vm, KVM_GET_DIRTY_LOG, &log);
+			for (w = 0; !err && w < words; w++)
+				bits[i * words + w] = one[w];
+		}
+		us += now_us() - t0;
+	}
+	if (one)
+		guest_close(&g);
+	free(one);
+	return err ? -1 : us / DIRTY_READS;
+}
+
+static int bench_dirty(struct bench *b)
+{
+	static const unsigned int chunks[] = { 1, 16, 256 };
+	uint64_t *bits = malloc(DIRTY_PAGES / 8);
+	void *mem = mmap(NULL, DIRTY_LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	double ms, plain;
+	unsigned int i;
+
+	if (!bits || mem == MAP_FAILED)
+		return 1;
+	printf("== 4. dirty log of a 1 GiB window, %u reads of %u written pages each\n",
+	       DIRTY_READS, DIRTY_WRITES);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		ms = memslot_dirty(b, mem, chunks[i], bits);
+		plain = plain_dirty(mem, chunks[i], bits);
+		if (ms < 0 || plain < 0)
+			return 1;
+		printf("%4u slots: memslot dirty-get %8.1f us, plain KVM_GET_DIRTY_LOG x%u %8.1f us, plain/memslot %.2fx\n",
+		       chunks[i], ms, chunks[i], plain, ms > 0 ? plain / ms : 0);
+	}
+	munmap(mem, DIRTY_LEN);
+	free(bits);
+	return 0;
+}
+
 int main(void)
 {
 	struct bench b = { 0 };
@@ -358,7 +480,8 @@ int main(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (b.mem == MAP_FAILED)
 		return 1;
-	err = bench_batches(&b) || bench_scaling(&b) || bench_replace(&b);
+	err = bench_batches(&b) || bench_scaling(&b) || bench_replace(&b) ||
+	      bench_dirty(&b);
 	memslot_close(b.ms);
 	return err;
 }
