@@ -142,6 +142,8 @@ int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
 
 	err = ms_dirty_reserve(mr->backing, first, n) ?:
 	      ms_kvm_get_dirty_log(space, mr->slots[s], &sc->ubuf, &bits);
+	if (err == -ENOENT) /* the VMM deleted the slot behind our back */
+		return 0;
 	if (err)
 		return err;
 	return ms_dirty_or_user(mr->backing, first, bits, n, sc->buf);
