@@ -56,6 +56,19 @@ void ms_kvm_put_vm(struct kvm *kvm, struct file *file)
 }
 
 /*
+ * The same from the teardown worker (a kernel thread), where fput() would
+ * defer the file's release, and the VM's with it, to a later work: the VM
+ * goes now if the space held the last reference, as before the space had
+ * its file.
+ */
+void ms_kvm_put_vm_sync(struct kvm *kvm, struct file *file)
+{
+	WARN_ON_ONCE(!(current->flags & PF_KTHREAD));
+	__fput_sync(file);
+	kvm_put_kvm(kvm);
+}
+
+/*
  * A scratch buffer in the caller's own address space, for KVM's ioctls,
  * which take user addresses. The caller is the VMM (the space's owner,
  * whose mm is the VM's): its other threads could write the buffer, which

@@ -39,6 +39,7 @@ struct kvm *ms_kvm_get_vm(int fd, struct file **filep,
 			  const struct nlattr *attr,
 			  struct netlink_ext_ack *extack);
 void ms_kvm_put_vm(struct kvm *kvm, struct file *file);
+void ms_kvm_put_vm_sync(struct kvm *kvm, struct file *file);
 int ms_kvm_ubuf_alloc(struct ms_kvm_ubuf *u, u64 size);
 void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u);
 int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,

@@ -203,7 +203,7 @@ static void ms_space_clear(struct ms_space *space)
 		ms_kvm_unlock(space);
 		ms_binding_unclaim(space);
 		/* the VM may go with the space */
-		ms_kvm_put_vm(space->vm.kvm, space->vm.file);
+		ms_kvm_put_vm_sync(space->vm.kvm, space->vm.file);
 		space->vm.kvm = NULL;
 		space->vm.file = NULL;
 	}
