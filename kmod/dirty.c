@@ -62,21 +62,19 @@ int ms_dirty_reserve(struct ms_backing *b, u64 first, u64 n)
 	return 0;
 }
 
-static void ms_dirty_mark(struct ms_backing *b, u64 pg)
-{
-	__set_bit(pg % MS_DIRTY_CHUNK, xa_load(&b->dirty, pg / MS_DIRTY_CHUNK));
-}
-
 /*
  * Pages [first, first + n) of @b (reserved) were DMA-mapped until now: a
  * device may have written them since the last read.
  */
 void ms_dirty_mark_pages(struct ms_backing *b, u64 first, u64 n)
 {
-	u64 i;
+	u64 end = first + n, stop;
 
-	for (i = 0; i < n; i++)
-		ms_dirty_mark(b, first + i);
+	for (; first < end; first = stop) {
+		stop = min(end, round_down(first, MS_DIRTY_CHUNK) + MS_DIRTY_CHUNK);
+		bitmap_set(xa_load(&b->dirty, first / MS_DIRTY_CHUNK),
+			   first % MS_DIRTY_CHUNK, stop - first);
+	}
 }
 
 /*
@@ -87,15 +85,23 @@ static int ms_dirty_or_user(struct ms_backing *b, u64 first,
 			    const void __user *ubits, u64 n,
 			    unsigned long *buf)
 {
-	u64 done, len, i;
+	unsigned long *chunk = NULL;
+	u64 done, len, i, pg, ci = U64_MAX;
 
 	for (done = 0; done < n; done += len) {
 		len = min_t(u64, n - done, MS_DIRTY_CHUNK);
 		if (copy_from_user(buf, ubits + done / BITS_PER_BYTE,
 				   BITS_TO_LONGS(len) * sizeof(long)))
 			return -EFAULT;
-		for_each_set_bit(i, buf, len)
-			ms_dirty_mark(b, first + done + i);
+		for_each_set_bit(i, buf, len) {
+			pg = first + done + i;
+			if (pg / MS_DIRTY_CHUNK != ci) {
+				ci = pg / MS_DIRTY_CHUNK;
+				chunk = xa_load(&b->dirty, ci);
+			}
+			__set_bit(pg % MS_DIRTY_CHUNK, chunk);
+		}
+		cond_resched();
 	}
 	return 0;
 }
@@ -114,10 +120,10 @@ static u64 ms_slot_pages(struct ms_space *space, struct ms_mrange *mr, u32 s,
 /* Scratch for harvests of slots up to @max_pages pages. */
 int ms_dirty_scratch_get(struct ms_dirty_scratch *sc, u64 max_pages)
 {
+	sc->ubuf.size = 0;
 	sc->buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!sc->buf)
 		return -ENOMEM;
-	sc->ubuf.size = 0;
 	return ms_kvm_ubuf_alloc(&sc->ubuf, MS_KVM_UBUF_HDR +
 				 BITS_TO_LONGS(max_pages) * sizeof(long));
 }
@@ -128,10 +134,18 @@ void ms_dirty_scratch_put(struct ms_dirty_scratch *sc)
 	kfree(sc->buf);
 }
 
+/* The backing's chunks for slot @s of @mr, before a harvest needs them. */
+int ms_dirty_reserve_slot(struct ms_space *space, struct ms_mrange *mr, u32 s)
+{
+	u64 first, n = ms_slot_pages(space, mr, s, &first);
+
+	return ms_dirty_reserve(mr->backing, first, n);
+}
+
 /*
  * Move KVM's dirty log of slot @s of dirty-logged range @mr into its
  * backing's bits (KVM's log is reset). Nothing read is lost: the chunks
- * are reserved before KVM is asked.
+ * were reserved (ms_dirty_reserve_slot()) before KVM is asked.
  */
 int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
 		     struct ms_dirty_scratch *sc)
@@ -140,8 +154,7 @@ int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
 	u64 first, n = ms_slot_pages(space, mr, s, &first);
 	int err;
 
-	err = ms_dirty_reserve(mr->backing, first, n) ?:
-	      ms_kvm_get_dirty_log(space, mr->slots[s], &sc->ubuf, &bits);
+	err = ms_kvm_get_dirty_log(space, mr->slots[s], &sc->ubuf, &bits);
 	if (err == -ENOENT) /* the VMM deleted the slot behind our back */
 		return 0;
 	if (err)
@@ -176,6 +189,7 @@ static int ms_dirty_harvest_window(struct ms_space *space,
 			max = max(max, min(mr->r.size, ms_chunk_size(space)));
 	if (!max)
 		return 0;
+	sc = (struct ms_dirty_scratch){};
 	err = ms_dirty_scratch_get(&sc, max >> PAGE_SHIFT);
 	xa_for_each(&space->ranges, id, mr) {
 		if (err)
@@ -184,7 +198,8 @@ static int ms_dirty_harvest_window(struct ms_space *space,
 		    !ms_range_in(mr, b, first, n))
 			continue;
 		for (s = 0; s < mr->nr_slots && !err; s++)
-			err = ms_dirty_harvest(space, mr, s, &sc);
+			err = ms_dirty_reserve_slot(space, mr, s) ?:
+			      ms_dirty_harvest(space, mr, s, &sc);
 	}
 	ms_dirty_scratch_put(&sc);
 	return err;
@@ -263,6 +278,7 @@ static int ms_dirty_copy_out(struct ms_space *space, struct ms_backing *b,
 		if (copy_to_user(ubuf + done / BITS_PER_BYTE, out,
 				 BITS_TO_LONGS(len) * sizeof(long)))
 			err = -EFAULT;
+		cond_resched();
 	}
 	for (done = 0; clear && !err && done < n; done += len) {
 		len = min_t(u64, n - done, MS_DIRTY_CHUNK);

@@ -78,12 +78,12 @@ int ms_kvm_ubuf_alloc(struct ms_kvm_ubuf *u, u64 size)
 {
 	unsigned long addr;
 
-	u->size = PAGE_ALIGN(size);
-	addr = vm_mmap(NULL, 0, u->size, PROT_READ | PROT_WRITE,
+	addr = vm_mmap(NULL, 0, PAGE_ALIGN(size), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	if (IS_ERR_VALUE(addr))
 		return (int)addr;
 	u->addr = addr;
+	u->size = PAGE_ALIGN(size);
 	return 0;
 }
 

@@ -663,6 +663,26 @@ static int ms_txn_plan_steps(struct ms_txn *t)
 	return 0;
 }
 
+/*
+ * The backings' bits for the logs the steps drop, reserved in prepare so
+ * that the harvest under the vCPU hold allocates nothing and cannot lose
+ * what it reads for want of memory.
+ */
+static int ms_txn_reserve_harvest(struct ms_txn *t)
+{
+	struct ms_step *s;
+	int err = 0;
+	u32 k;
+
+	for (k = 0; k < t->n_steps && !err; k++) {
+		s = &t->steps[k];
+		if (s->harvest)
+			err = ms_dirty_reserve_slot(t->space, t->ops[s->op].mr,
+						    s->slot);
+	}
+	return err;
+}
+
 static int ms_txn_prepare_op(struct ms_txn *t, u32 i)
 {
 	switch (t->ops[i].type) {
@@ -694,7 +714,7 @@ static int ms_txn_prepare(struct ms_txn *t)
 			goto err_unprepare;
 	}
 	err = ms_txn_check_hold(t) ?: ms_txn_plan_steps(t) ?:
-	      ms_txn_dma_plan(t);
+	      ms_txn_reserve_harvest(t) ?: ms_txn_dma_plan(t);
 	if (err)
 		goto err_unprepare;
 	return 0;
@@ -741,29 +761,25 @@ static void ms_txn_undo_step(struct ms_txn *t, u32 k)
 
 /*
  * Before the KVM steps (and outside slots_lock, which KVM's ioctl takes):
- * move the dirty logs the steps drop into the backings' bits.
+ * move the dirty logs the steps drop into the backings' bits, with the
+ * scratch @sc allocated before the hold.
  */
-static int ms_txn_harvest(struct ms_txn *t)
+static int ms_txn_harvest(struct ms_txn *t, struct ms_dirty_scratch *sc)
 {
-	struct ms_dirty_scratch sc;
 	struct ms_step *s;
-	int err;
+	int err = 0;
 	u32 k;
 
-	if (!t->n_harvest)
-		return 0;
-	err = ms_dirty_scratch_get(&sc, t->harvest_pages);
 	for (k = 0; k < t->n_steps && !err; k++) {
 		s = &t->steps[k];
 		if (!s->harvest)
 			continue;
-		err = ms_dirty_harvest(t->space, t->ops[s->op].mr, s->slot, &sc);
+		err = ms_dirty_harvest(t->space, t->ops[s->op].mr, s->slot, sc);
 		if (err)
 			ms_txn_op_err(t, s->op, NULL,
 				      "cannot read the dirty log of slot %u: %d",
 				      t->space->vm.slot_base + s->idx, err);
 	}
-	ms_dirty_scratch_put(&sc);
 	return err;
 }
 
@@ -837,6 +853,7 @@ static void ms_txn_account(struct ms_txn *t, bool held, int err)
  */
 static int ms_txn_commit(struct ms_txn *t)
 {
+	struct ms_dirty_scratch sc = { };
 	struct ms_vcpu_hold hold;
 	bool held;
 	u64 start;
@@ -846,21 +863,28 @@ static int ms_txn_commit(struct ms_txn *t)
 	err = ms_txn_dma_apply(t);
 	if (err)
 		goto out;
+	err = t->n_harvest ? ms_dirty_scratch_get(&sc, t->harvest_pages) : 0;
+	if (err)
+		goto err_put_scratch;
 	held = ms_txn_holds(t);
 	if (held) {
 		err = ms_kvm_hold_vcpus(t->space, &hold);
 		if (err)
-			goto err_dma_undo;
+			goto err_put_scratch;
 	}
-	err = ms_txn_harvest(t) ?: ms_txn_run_steps(t);
+	err = ms_txn_harvest(t, &sc) ?: ms_txn_run_steps(t);
 	if (held) {
 		t->hold_ns = ms_kvm_release_vcpus(t->space, &hold);
 		t->held_vcpus = hold.nr_vcpus;
 	}
+	ms_dirty_scratch_put(&sc);
 	t->commit_ns = ktime_get_ns() - start;
 	ms_txn_account(t, held, err);
 	if (!err)
 		return 0;
+	goto err_dma_undo;
+err_put_scratch:
+	ms_dirty_scratch_put(&sc);
 err_dma_undo:
 	ms_txn_dma_undo(t);
 out:
