@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
 
@@ -109,6 +110,39 @@ static bool bits_are(struct __test_metadata *_metadata, const uint64_t *bits,
 		}
 	}
 	return true;
+}
+
+/*
+ * Another process (its own socket) cannot read or clear the log of a
+ * space it does not own, even with a buffer of the right size: ENOENT,
+ * and the owner still reads the written page.
+ */
+TEST_F(dirty, another_process_cannot_read_or_clear_the_log)
+{
+	static const uint64_t want[] = { 11 };
+	struct nlc_op add_r = NLC_ADD(G, 64 * KB, 0, 0, LOG);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(0, commit(self, &add_r, 1));
+	ASSERT_TRUE(write_page(self, G, 0, 11));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct nlc_result *r = calloc(1, sizeof(*r));
+		struct nlc other;
+		int err = nlc_open(&other) ?: nlc_dirty_get(&other, self->space,
+							     self->backing, 0,
+							     BACKING_SIZE, self->bits,
+							     sizeof(self->bits),
+							     true, r);
+
+		_exit(err == -ENOENT && strstr(r->msg, "no such space") ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_EQ(0, read_log(self, true));
+	EXPECT_TRUE(bits_are(_metadata, self->bits, want, 1));
 }
 
 /*
