@@ -171,7 +171,9 @@ void memslot_txn_abort(struct memslot_txn *t);
 /*
  * When the commit holds the VM's vCPUs out of guest mode (libmemslot 2).
  * AUTO (the kernel's default): when the transaction replaces memory in
- * place (an added range overlaps a removed one, or read-only toggles).
+ * place (an added range overlaps a removed one, or read-only toggles), or
+ * deletes a dirty-logged KVM slot (its log is moved to the backing under
+ * the hold; see memslot_dirty_get()).
  * ALWAYS: for any change. NEVER: not at all; the kernel refuses it for a
  * transaction that replaces memory in place. -EINVAL for another value.
  */

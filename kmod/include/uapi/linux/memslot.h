@@ -67,8 +67,9 @@ enum memslot_dma_hole_mode {
  *   place: an added range overlaps a removed one, or a range toggles read-only
  *   (KVM deletes and re-creates the slot). Without it a running vCPU could hit
  *   the hole between the two.
- * @MEMSLOT_HOLD_MODE_AUTO: Hold when the transaction replaces memory in place
- *   (default).
+ * @MEMSLOT_HOLD_MODE_AUTO: Hold when the transaction replaces memory in place,
+ *   or drops a dirty-logged slot (whose log is harvested under the hold; see
+ *   dirty-get) (default).
  * @MEMSLOT_HOLD_MODE_ALWAYS: Hold for every commit that changes KVM slots, so
  *   that even disjoint adds and removes reach all vCPUs at one instant.
  * @MEMSLOT_HOLD_MODE_NEVER: Do not hold: the caller asserts that no vCPU uses
