@@ -9,6 +9,12 @@
  * with clear reads them. A commit harvests under its vCPU hold, so no
  * guest write falls between the harvest and the deletion.
  *
+ * A dirty-get reads the slots over its window. In KVM's default mode each
+ * read resets the whole slot, whose bits then all move to the backing.
+ * With manual protect (the binding's dirty-log-protect) KVM keeps them:
+ * only the window's move, and a clear is KVM_CLEAR_DIRTY_LOG of just that
+ * window, so that reading a small window of a big slot stays cheap.
+ *
  * The backing's bits are kept in chunks of MS_DIRTY_CHUNK pages (one page
  * of bits), in an xarray by chunk, that exist once a harvest may need
  * them: reserved before KVM's log is read, so that nothing read can be
@@ -172,9 +178,52 @@ static bool ms_range_in(struct ms_mrange *mr, struct ms_backing *b,
 	       first < start + (mr->r.size >> PAGE_SHIFT);
 }
 
-/* Harvest every slot of the dirty-logged ranges over the window. */
+static bool ms_dirty_manual(const struct ms_space *space)
+{
+	return space->vm.dirty_protect & MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT;
+}
+
+/*
+ * Read slot @s of @mr for the backing window [first, first + n). KVM's
+ * default GET reset the whole slot, so all its bits move to the backing.
+ * With manual protect KVM kept them: only the window's move, rounded out
+ * to 64 pages as KVM_CLEAR_DIRTY_LOG wants, and with @clear KVM clears
+ * exactly the bits moved (a write since the GET stays in KVM).
+ */
+static int ms_dirty_read_slot(struct ms_space *space, struct ms_mrange *mr,
+			      u32 s, u64 first, u64 n, bool clear,
+			      struct ms_dirty_scratch *sc)
+{
+	u64 sfirst, sn = ms_slot_pages(space, mr, s, &sfirst), a = 0, b = sn;
+	void __user *bits;
+	int err;
+
+	if (sfirst >= first + n || first >= sfirst + sn)
+		return 0;
+	if (ms_dirty_manual(space)) {
+		a = round_down(max(first, sfirst) - sfirst, BITS_PER_LONG);
+		b = min(round_up(min(first + n, sfirst + sn) - sfirst,
+				 BITS_PER_LONG), sn);
+	}
+	err = ms_dirty_reserve(mr->backing, sfirst + a, b - a);
+	if (err)
+		return err;
+	err = ms_kvm_get_dirty_log(space, mr->slots[s], &sc->ubuf, &bits);
+	if (err == -ENOENT) /* the VMM deleted the slot behind our back */
+		return 0;
+	if (!err)
+		err = ms_dirty_or_user(mr->backing, sfirst + a,
+				       bits + a / BITS_PER_BYTE, b - a, sc->buf);
+	if (err || !clear || !ms_dirty_manual(space))
+		return err;
+	return ms_kvm_clear_dirty_log(space, mr->slots[s], a, b - a,
+				      bits + a / BITS_PER_BYTE, &sc->ubuf);
+}
+
+/* Read every slot of the dirty-logged ranges over the window. */
 static int ms_dirty_harvest_window(struct ms_space *space,
-				   struct ms_backing *b, u64 first, u64 n)
+				   struct ms_backing *b, u64 first, u64 n,
+				   bool clear)
 {
 	struct ms_dirty_scratch sc;
 	struct ms_mrange *mr;
@@ -198,8 +247,8 @@ static int ms_dirty_harvest_window(struct ms_space *space,
 		    !ms_range_in(mr, b, first, n))
 			continue;
 		for (s = 0; s < mr->nr_slots && !err; s++)
-			err = ms_dirty_reserve_slot(space, mr, s) ?:
-			      ms_dirty_harvest(space, mr, s, &sc);
+			err = ms_dirty_read_slot(space, mr, s, first, n, clear,
+						 &sc);
 	}
 	ms_dirty_scratch_put(&sc);
 	return err;
@@ -304,7 +353,7 @@ int ms_dirty_get(struct ms_space *space, struct ms_backing *b, u64 off,
 
 	lockdep_assert_held(&space->lock);
 	memset(res, 0, sizeof(*res));
-	err = ms_dirty_harvest_window(space, b, first, n);
+	err = ms_dirty_harvest_window(space, b, first, n, clear);
 	if (err)
 		return err;
 	return ms_dirty_copy_out(space, b, first, n, ubuf, clear, res);

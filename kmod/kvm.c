@@ -95,8 +95,25 @@ void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u)
 }
 
 /*
+ * VM ioctl @cmd through the VM file, its @len-byte request @req copied to
+ * the head of @u, in the owner's context (KVM refuses any other mm).
+ */
+static int ms_kvm_vm_ioctl(struct ms_space *space, unsigned int cmd,
+			   const void *req, size_t len, struct ms_kvm_ubuf *u)
+{
+	struct file *file = space->vm.file;
+
+	if (current->mm != space->vm.kvm->mm)
+		return -EPERM;
+	if (copy_to_user((void __user *)u->addr, req, len))
+		return -EFAULT;
+	return file->f_op->unlocked_ioctl(file, cmd, u->addr);
+}
+
+/*
  * KVM_GET_DIRTY_LOG of slot @idx through the VM file: KVM copies the
- * slot's log to the user bitmap *@bits in @u and resets it. The caller
+ * slot's log to the user bitmap *@bits in @u, and resets it unless the VM
+ * has manual protect (see ms_kvm_clear_dirty_log()). The caller
  * runs in the owner's context and does not hold slots_lock.
  */
 int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
@@ -106,14 +123,75 @@ int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
 		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
 		.dirty_bitmap = (void __user *)(u->addr + MS_KVM_UBUF_HDR),
 	};
-	struct file *file = space->vm.file;
 
-	if (current->mm != space->vm.kvm->mm)
-		return -EPERM;
-	if (copy_to_user((void __user *)u->addr, &log, sizeof(log)))
-		return -EFAULT;
 	*bits = log.dirty_bitmap;
-	return file->f_op->unlocked_ioctl(file, KVM_GET_DIRTY_LOG, u->addr);
+	return ms_kvm_vm_ioctl(space, KVM_GET_DIRTY_LOG, &log, sizeof(log), u);
+}
+
+/*
+ * KVM_CLEAR_DIRTY_LOG of pages [first, first + n) of slot @idx through the
+ * VM file (manual protect): KVM clears the bits set in the user bitmap
+ * @bits (bit 0: page @first) and write-protects those pages again; @first
+ * is a multiple of 64, and so is @n unless the range ends the slot.
+ */
+int ms_kvm_clear_dirty_log(struct ms_space *space, u32 idx, u64 first, u64 n,
+			   void __user *bits, struct ms_kvm_ubuf *u)
+{
+	struct kvm_clear_dirty_log log = {
+		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+		.num_pages = n,
+		.first_page = first,
+		.dirty_bitmap = bits,
+	};
+
+	return ms_kvm_vm_ioctl(space, KVM_CLEAR_DIRTY_LOG, &log, sizeof(log), u);
+}
+
+/* Does the VM's KVM offer the dirty-log mode @vm->dirty_protect? */
+int ms_kvm_check_dirty_protect(const struct ms_binding *vm,
+			       const struct nlattr *attr,
+			       struct netlink_ext_ack *extack)
+{
+	struct file *file = vm->file;
+	long offered;
+
+	offered = file->f_op->unlocked_ioctl(file, KVM_CHECK_EXTENSION,
+					     KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	if (offered < 0)
+		return offered;
+	if (vm->dirty_protect & ~offered) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
+					"dirty-log-protect 0x%x: this VM's KVM offers 0x%lx",
+					vm->dirty_protect, offered);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
+ * Set the VM's dirty-log mode to @vm->dirty_protect (checked above) with
+ * KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2). In the owner's
+ * context, once the binding's slot block is claimed.
+ */
+int ms_kvm_set_dirty_protect(const struct ms_binding *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.args[0] = vm->dirty_protect,
+	};
+	struct file *file = vm->file;
+	struct ms_kvm_ubuf u;
+	int err;
+
+	err = ms_kvm_ubuf_alloc(&u, sizeof(cap));
+	if (err)
+		return err;
+	if (copy_to_user((void __user *)u.addr, &cap, sizeof(cap)))
+		err = -EFAULT;
+	else
+		err = file->f_op->unlocked_ioctl(file, KVM_ENABLE_CAP, u.addr);
+	ms_kvm_ubuf_free(&u);
+	return err;
 }
 
 u32 ms_kvm_nr_as_ids(struct kvm *kvm)

@@ -13,6 +13,7 @@ struct file;
 struct kvm;
 struct netlink_ext_ack;
 struct nlattr;
+struct ms_binding;
 struct ms_space;
 struct ms_mrange;
 struct ms_slot_state;
@@ -44,6 +45,12 @@ int ms_kvm_ubuf_alloc(struct ms_kvm_ubuf *u, u64 size);
 void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u);
 int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
 			 struct ms_kvm_ubuf *u, void __user **bits);
+int ms_kvm_clear_dirty_log(struct ms_space *space, u32 idx, u64 first, u64 n,
+			   void __user *bits, struct ms_kvm_ubuf *u);
+int ms_kvm_check_dirty_protect(const struct ms_binding *vm,
+			       const struct nlattr *attr,
+			       struct netlink_ext_ack *extack);
+int ms_kvm_set_dirty_protect(const struct ms_binding *vm);
 u32 ms_kvm_nr_as_ids(struct kvm *kvm);
 u32 ms_kvm_max_user_slots(void);
 void ms_kvm_lock(struct ms_space *space);

@@ -37,13 +37,14 @@ const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 1] = {
 };
 
 /* MEMSLOT_CMD_SPACE_BIND - do */
-const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1] = {
+const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT + 1] = {
 	[MEMSLOT_A_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_SPACE_VM_FD] = { .type = NLA_S32, },
 	[MEMSLOT_A_SPACE_SLOT_BASE] = NLA_POLICY_MAX(NLA_U32, 32766),
 	[MEMSLOT_A_SPACE_SLOT_COUNT] = NLA_POLICY_RANGE(NLA_U32, 1, 32767),
 	[MEMSLOT_A_SPACE_AS_ID] = NLA_POLICY_MAX(NLA_U32, 15),
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64, },
+	[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT] = NLA_POLICY_MASK(NLA_U32, 0x3),
 };
 
 /* MEMSLOT_CMD_BACKING_NEW - do */
@@ -74,12 +75,13 @@ const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1] = {
 };
 
 /* MEMSLOT_CMD_TXN_COMMIT - do */
-const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_DMA_HOLE + 1] = {
+const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_SLOT_IDS + 1] = {
 	[MEMSLOT_A_TXN_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MEMSLOT_A_TXN_OP] = NLA_POLICY_NESTED(memslot_op_nl_policy),
 	[MEMSLOT_A_TXN_STAGED] = { .type = NLA_FLAG, },
 	[MEMSLOT_A_TXN_HOLD] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
 	[MEMSLOT_A_TXN_DMA_HOLE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
+	[MEMSLOT_A_TXN_SLOT_IDS] = { .type = NLA_FLAG, },
 };
 
 /* MEMSLOT_CMD_TXN_OPEN - do */
@@ -135,7 +137,7 @@ const struct genl_ops memslot_nl_ops[13] = {
 		.cmd		= MEMSLOT_CMD_SPACE_BIND,
 		.doit		= memslot_nl_space_bind_doit,
 		.policy		= memslot_space_bind_nl_policy,
-		.maxattr	= MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
+		.maxattr	= MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT,
 	},
 	{
 		.cmd		= MEMSLOT_CMD_BACKING_NEW,
@@ -167,7 +169,7 @@ const struct genl_ops memslot_nl_ops[13] = {
 		.cmd		= MEMSLOT_CMD_TXN_COMMIT,
 		.doit		= memslot_nl_txn_commit_doit,
 		.policy		= memslot_txn_commit_nl_policy,
-		.maxattr	= MEMSLOT_A_TXN_DMA_HOLE,
+		.maxattr	= MEMSLOT_A_TXN_SLOT_IDS,
 	},
 	{
 		.cmd		= MEMSLOT_CMD_TXN_OPEN,

@@ -20,7 +20,7 @@ extern const struct nla_policy memslot_space_del_nl_policy[MEMSLOT_A_SPACE_ID + 
 
 extern const struct nla_policy memslot_space_get_nl_policy[MEMSLOT_A_SPACE_ID + 1];
 
-extern const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_MAX_SLOT_SIZE + 1];
+extern const struct nla_policy memslot_space_bind_nl_policy[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT + 1];
 
 extern const struct nla_policy memslot_backing_new_nl_policy[MEMSLOT_A_BACKING_MIGRATABLE + 1];
 
@@ -30,7 +30,7 @@ extern const struct nla_policy memslot_backing_get_nl_policy[MEMSLOT_A_BACKING_I
 
 extern const struct nla_policy memslot_range_get_nl_policy[MEMSLOT_A_RANGE_ID + 1];
 
-extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_DMA_HOLE + 1];
+extern const struct nla_policy memslot_txn_commit_nl_policy[MEMSLOT_A_TXN_SLOT_IDS + 1];
 
 extern const struct nla_policy memslot_txn_open_nl_policy[MEMSLOT_A_TXN_SPACE_ID + 1];
 

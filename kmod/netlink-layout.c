@@ -392,6 +392,7 @@ struct ms_txn_msgs {
 	struct genl_info *info;
 	struct sk_buff *reply, *event;
 	struct nlattr *results[ARRAY_SIZE(ms_results)];
+	bool slot_ids;			/* the request asked for them */
 };
 
 static int ms_reserve_results(struct sk_buff *skb, struct ms_txn_msgs *m)
@@ -409,19 +410,55 @@ static int ms_reserve_results(struct sk_buff *skb, struct ms_txn_msgs *m)
 	return 0;
 }
 
+/* Bytes of an added nest per added range, with its id and slot ids. */
+static size_t ms_added_slots_size(const struct ms_txn *t)
+{
+	size_t len = 0;
+	u32 i;
+
+	for (i = 0; i < t->n_ops; i++)
+		if (t->ops[i].type == MEMSLOT_OP_TYPE_ADD)
+			len += nla_total_size(0) +
+			       (1 + t->ops[i].mr->nr_slots) * nla_total_size(4);
+	return len;
+}
+
+/* Those nests, or diff-truncated if they would not fit MS_EVENT_MAX. */
+static int ms_put_added_slots(struct sk_buff *skb, struct ms_txn *t,
+			      size_t len)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	if (len > MS_EVENT_MAX)
+		return nla_put_flag(skb, MEMSLOT_A_TXN_DIFF_TRUNCATED);
+	for (i = 0; i < t->n_ops; i++) {
+		if (t->ops[i].type != MEMSLOT_OP_TYPE_ADD)
+			continue;
+		nest = nla_nest_start(skb, MEMSLOT_A_TXN_ADDED);
+		if (!nest ||
+		    nla_put_u32(skb, MEMSLOT_A_RANGE_ID, t->ops[i].mr->id) ||
+		    ms_put_slot_ids(skb, t->space, t->ops[i].mr))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 /*
- * The reply of a commit: its generation, the ids of added ranges, and room
- * for the hold and commit times and the IOMMU work, filled in after the
- * commit.
+ * The reply of a commit: its generation, the ids of added ranges (and
+ * their slot ids if asked), and room for the hold and commit times and the
+ * IOMMU work, filled in after the commit.
  */
 static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct ms_txn_msgs *m)
 {
+	size_t slots = m->slot_ids ? ms_added_slots_size(t) : 0;
 	struct sk_buff *skb;
 	void *hdr;
 	u32 i;
 
-	skb = genlmsg_new(GENLMSG_DEFAULT_SIZE + t->n_ops * nla_total_size(4),
-			  GFP_KERNEL);
+	skb = genlmsg_new(GENLMSG_DEFAULT_SIZE + t->n_ops * nla_total_size(4) +
+			  (slots > MS_EVENT_MAX ? 0 : slots), GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	hdr = ms_txn_hdr(skb, t, m->info, MEMSLOT_CMD_TXN_COMMIT);
@@ -429,6 +466,8 @@ static struct sk_buff *ms_txn_reply(struct ms_txn *t, struct ms_txn_msgs *m)
 		if (t->ops[i].type == MEMSLOT_OP_TYPE_ADD &&
 		    nla_put_u32(skb, MEMSLOT_A_TXN_ADDED_ID, t->ops[i].mr->id))
 			hdr = NULL;
+	if (hdr && m->slot_ids && ms_put_added_slots(skb, t, slots))
+		hdr = NULL;
 	if (!hdr || ms_reserve_results(skb, m)) {
 		nlmsg_free(skb);
 		return NULL;
@@ -561,7 +600,10 @@ static int ms_txn_load(struct ms_txn *t, struct genl_info *info)
 
 int memslot_nl_txn_commit_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ms_txn_msgs m = { .skb = skb, .info = info };
+	struct ms_txn_msgs m = {
+		.skb = skb, .info = info,
+		.slot_ids = nla_get_flag(info->attrs[MEMSLOT_A_TXN_SLOT_IDS]),
+	};
 	struct ms_txn t = { .extack = info->extack };
 	int err;
 

@@ -52,7 +52,9 @@ static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 	    nla_put_u32(skb, MEMSLOT_A_SPACE_SLOT_COUNT, vm->slot_count) ||
 	    nla_put_u32(skb, MEMSLOT_A_SPACE_AS_ID, vm->as_id) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_MAX_SLOT_SIZE,
-			      vm->max_slot_size, MEMSLOT_A_SPACE_PAD))
+			      vm->max_slot_size, MEMSLOT_A_SPACE_PAD) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT,
+			vm->dirty_protect))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -318,6 +320,17 @@ static int ms_check_binding(const struct ms_binding *vm, struct genl_info *info)
 					vm->max_slot_size, MS_MAX_SLOT_SIZE);
 		return -ERANGE;
 	}
+	if (vm->dirty_protect & MEMSLOT_DIRTY_LOG_PROTECT_INITIALLY_SET &&
+	    !(vm->dirty_protect & MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT],
+				    "dirty-log-protect: initially-set needs manual-protect");
+		return -EINVAL;
+	}
+	if (vm->dirty_protect)
+		return ms_kvm_check_dirty_protect(vm,
+						  tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT],
+						  info->extack);
 	return 0;
 }
 
@@ -344,6 +357,8 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 		vm.as_id = nla_get_u32(tb[MEMSLOT_A_SPACE_AS_ID]);
 	if (tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE])
 		vm.max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
+	if (tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT])
+		vm.dirty_protect = nla_get_u32(tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT]);
 	vm.kvm = ms_kvm_get_vm(nla_get_s32(tb[MEMSLOT_A_SPACE_VM_FD]), &vm.file,
 			       tb[MEMSLOT_A_SPACE_VM_FD], info->extack);
 	if (IS_ERR(vm.kvm)) {

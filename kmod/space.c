@@ -156,8 +156,17 @@ static int ms_binding_claim(struct ms_space *space, struct ms_binding *vm,
 
 	mutex_lock(&ms_bindings_lock);
 	list_for_each_entry(other, &ms_bindings, vm.node) {
-		if (other->vm.kvm != vm->kvm ||
-		    other->vm.slot_base >= vm->slot_base + vm->slot_count ||
+		if (other->vm.kvm != vm->kvm)
+			continue;
+		if (other->vm.dirty_protect != vm->dirty_protect) {
+			NL_SET_ERR_MSG_FMT(extack,
+					   "dirty-log-protect 0x%x: space %u binds this VM with 0x%x",
+					   vm->dirty_protect, other->id,
+					   other->vm.dirty_protect);
+			err = -EINVAL;
+			break;
+		}
+		if (other->vm.slot_base >= vm->slot_base + vm->slot_count ||
 		    vm->slot_base >= other->vm.slot_base + other->vm.slot_count)
 			continue;
 		NL_SET_ERR_MSG_FMT(extack,
@@ -308,9 +317,12 @@ int ms_space_bind(struct ms_space *space, const struct ms_binding *vm,
 	}
 	space->vm = *vm;
 	err = ms_binding_claim(space, &space->vm, extack);
-	if (err) {
-		memset(&space->vm, 0, sizeof(space->vm));
-		goto out_unlock;
+	if (err)
+		goto err_clear_vm;
+	if (vm->dirty_protect) {
+		err = ms_kvm_set_dirty_protect(vm);
+		if (err)
+			goto err_unclaim;
 	}
 	space->vm.slots_used = slots;
 	slots = NULL;
@@ -319,6 +331,12 @@ out_unlock:
 out_free:
 	bitmap_free(slots);
 	return err;
+
+err_unclaim:
+	ms_binding_unclaim(space);
+err_clear_vm:
+	memset(&space->vm, 0, sizeof(space->vm));
+	goto out_unlock;
 }
 
 struct ms_space *ms_space_get_by_id(u32 id)

@@ -28,6 +28,7 @@ struct ms_binding {
 	u32 slot_count;
 	u32 as_id;		/* KVM memslot address space */
 	u64 max_slot_size;	/* bytes; 0: no limit */
+	u32 dirty_protect;	/* MEMSLOT_DIRTY_LOG_PROTECT_*, set at bind */
 	unsigned long *slots_used; /* bitmap of slot_count bits */
 	u32 nr_used;		/* bits set in slots_used */
 	struct list_head node;	/* in ms_bindings (space.c) while bound */

@@ -31,6 +31,22 @@ enum memslot_range_flags {
 };
 
 /**
+ * enum memslot_dirty_log_protect - KVM's dirty-log mode for the bound VM (the
+ *   argument of KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), same bits).
+ * @MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT: KVM_GET_DIRTY_LOG leaves KVM's
+ *   bits and write protection alone; a dirty-get with clear clears
+ *   (KVM_CLEAR_DIRTY_LOG) and write-protects only the window it read, rounded
+ *   out to 64 pages.
+ * @MEMSLOT_DIRTY_LOG_PROTECT_INITIALLY_SET: A slot's log starts with every
+ *   page dirty when logging starts (KVM_DIRTY_LOG_INITIALLY_SET): the first
+ *   read reports all pages.
+ */
+enum memslot_dirty_log_protect {
+	MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT = 1,
+	MEMSLOT_DIRTY_LOG_PROTECT_INITIALLY_SET = 2,
+};
+
+/**
  * enum memslot_op_type - What one transaction op does.
  * @MEMSLOT_OP_TYPE_ADD: Add a range (gpa, size, backing-id, offset, flags).
  * @MEMSLOT_OP_TYPE_REMOVE: Remove a range (range-id).
@@ -96,6 +112,7 @@ enum {
 	MEMSLOT_A_SPACE_VM_BOUND,
 	MEMSLOT_A_SPACE_STATS,
 	MEMSLOT_A_SPACE_DMA_BOUND,
+	MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT,
 
 	__MEMSLOT_A_SPACE_MAX,
 	MEMSLOT_A_SPACE_MAX = (__MEMSLOT_A_SPACE_MAX - 1)
@@ -195,6 +212,7 @@ enum {
 	MEMSLOT_A_TXN_DMA_UNMAP_PAGES,
 	MEMSLOT_A_TXN_DMA_KEPT_PAGES,
 	MEMSLOT_A_TXN_DMA_HOLE_PAGES,
+	MEMSLOT_A_TXN_SLOT_IDS,
 
 	__MEMSLOT_A_TXN_MAX,
 	MEMSLOT_A_TXN_MAX = (__MEMSLOT_A_TXN_MAX - 1)
