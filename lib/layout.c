@@ -21,6 +21,9 @@ _Static_assert(MEMSLOT_HOLD_AUTO == MEMSLOT_HOLD_MODE_AUTO &&
 	       MEMSLOT_HOLD_ALWAYS == MEMSLOT_HOLD_MODE_ALWAYS &&
 	       MEMSLOT_HOLD_NEVER == MEMSLOT_HOLD_MODE_NEVER,
 	       "hold modes match the uAPI");
+_Static_assert(MEMSLOT_BIND_DIRTY_MANUAL == MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT &&
+	       MEMSLOT_BIND_DIRTY_INITIALLY_SET == MEMSLOT_DIRTY_LOG_PROTECT_INITIALLY_SET,
+	       "dirty-log modes match the uAPI");
 
 int memslot_err_op(const struct memslot *ms)
 {
@@ -33,7 +36,22 @@ int memslot_space_bind(struct memslot *ms, uint32_t space, int vm_fd,
 		       uint32_t slot_base, uint32_t slot_count, uint32_t as_id,
 		       uint64_t max_slot_size)
 {
-	struct nlmsghdr *nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_BIND, 0);
+	return memslot_space_bind_flags(ms, space, vm_fd, slot_base, slot_count,
+					as_id, max_slot_size, 0);
+}
+
+int memslot_space_bind_flags(struct memslot *ms, uint32_t space, int vm_fd,
+			     uint32_t slot_base, uint32_t slot_count,
+			     uint32_t as_id, uint64_t max_slot_size,
+			     unsigned int flags)
+{
+	struct nlmsghdr *nlh;
+
+	if (flags & ~(MEMSLOT_BIND_DIRTY_MANUAL | MEMSLOT_BIND_DIRTY_INITIALLY_SET))
+		return ms_set_err(ms, -EINVAL, "unknown bind flags 0x%x", flags);
+	nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_BIND, 0);
+	if (flags)
+		mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT, flags);
 
 	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, space);
 	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_VM_FD, vm_fd);
@@ -117,6 +135,12 @@ struct memslot_txn {
 	uint32_t held_vcpus;		/* results of the commit */
 	uint64_t hold_ns, commit_ns;
 	uint64_t dma[MEMSLOT_STAT_DMA_HOLE_PAGES - MEMSLOT_STAT_DMA_MAP_CALLS + 1];
+	int want_slot_ids;		/* ask for the added ranges' slot ids */
+	int slot_ids_truncated;		/* the reply left them out */
+	unsigned int n_aslots;		/* added nests seen */
+	struct { uint32_t first, n; } *aslots; /* into slot_ids, per added */
+	uint32_t *slot_ids;
+	unsigned int n_slot_ids, cap_slot_ids;
 };
 
 struct memslot_txn *memslot_txn_begin(struct memslot *ms, uint32_t space)
@@ -209,6 +233,34 @@ static struct nlmsghdr *ms_txn_msg(struct memslot_txn *t, uint8_t cmd,
 	return nlh;
 }
 
+/* One added nest of the reply: the slot ids of the next added range. */
+static int ms_parse_added_slots(struct memslot_txn *t,
+				const struct nlattr *nest)
+{
+	const struct nlattr *a;
+	uint32_t *grown;
+
+	if (t->n_aslots >= t->n)
+		return 0;
+	t->aslots[t->n_aslots].first = t->n_slot_ids;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != MEMSLOT_A_RANGE_SLOT_ID)
+			continue;
+		if (t->n_slot_ids == t->cap_slot_ids) {
+			t->cap_slot_ids = t->cap_slot_ids ? 2 * t->cap_slot_ids : 64;
+			grown = realloc(t->slot_ids,
+					t->cap_slot_ids * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			t->slot_ids = grown;
+		}
+		t->slot_ids[t->n_slot_ids++] = mnl_attr_get_u32(a);
+	}
+	t->aslots[t->n_aslots].n = t->n_slot_ids - t->aslots[t->n_aslots].first;
+	t->n_aslots++;
+	return 0;
+}
+
 static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 {
 	struct memslot_txn *t = arg;
@@ -216,6 +268,13 @@ static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		switch (mnl_attr_get_type(attr)) {
+		case MEMSLOT_A_TXN_ADDED:
+			if (ms_parse_added_slots(t, attr))
+				return MNL_CB_ERROR;
+			break;
+		case MEMSLOT_A_TXN_DIFF_TRUNCATED:
+			t->slot_ids_truncated = 1;
+			break;
 		case MEMSLOT_A_TXN_GENERATION:
 			t->generation = mnl_attr_get_u64(attr);
 			break;
@@ -274,7 +333,8 @@ int memslot_txn_commit(struct memslot_txn *t)
 		return -EALREADY;
 	t->done = 1;
 	t->added = calloc(t->n ? t->n : 1, sizeof(*t->added));
-	if (!t->added)
+	t->aslots = calloc(t->n ? t->n : 1, sizeof(*t->aslots));
+	if (!t->added || !t->aslots)
 		return -ENOMEM;
 	if (t->n <= MS_OPS_PER_MSG) {
 		nlh = ms_txn_msg(t, MEMSLOT_CMD_TXN_COMMIT, 0, t->n);
@@ -289,6 +349,8 @@ int memslot_txn_commit(struct memslot_txn *t)
 		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_HOLD, t->hold);
 	if (t->dma_hole)
 		mnl_attr_put_u32(nlh, MEMSLOT_A_TXN_DMA_HOLE, t->dma_hole);
+	if (t->want_slot_ids)
+		mnl_attr_put(nlh, MEMSLOT_A_TXN_SLOT_IDS, 0, NULL);
 	/* the reply says it worked: no ACK after it, one receive less */
 	nlh->nlmsg_flags &= ~NLM_F_ACK;
 	return ms_req_run(t->ms, ms_cb_commit, t);
@@ -346,10 +408,33 @@ uint32_t memslot_txn_added_id(const struct memslot_txn *t, unsigned int n)
 	return n < t->n_added ? t->added[n] : 0;
 }
 
+int memslot_txn_want_slot_ids(struct memslot_txn *t)
+{
+	if (t->done)
+		return -EALREADY;
+	t->want_slot_ids = 1;
+	return 0;
+}
+
+int memslot_txn_added_slot_id(const struct memslot_txn *t, unsigned int n,
+			      unsigned int k, uint32_t *slot)
+{
+	if (!t->want_slot_ids || n >= t->n_added)
+		return -ENOENT;
+	if (t->slot_ids_truncated)
+		return -E2BIG;
+	if (n >= t->n_aslots || k >= t->aslots[n].n)
+		return -ENOENT;
+	*slot = t->slot_ids[t->aslots[n].first + k];
+	return 0;
+}
+
 void memslot_txn_free(struct memslot_txn *t)
 {
 	if (!t)
 		return;
+	free(t->slot_ids);
+	free(t->aslots);
 	free(t->added);
 	free(t->ops);
 	free(t);

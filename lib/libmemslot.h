@@ -114,6 +114,25 @@ int memslot_space_dma_bound(const struct memslot_space *s);
 int memslot_space_bind(struct memslot *ms, uint32_t space, int vm_fd,
 		       uint32_t slot_base, uint32_t slot_count, uint32_t as_id,
 		       uint64_t max_slot_size);
+/*
+ * The same with @flags (libmemslot 4), KVM's dirty-log mode the module
+ * sets on the VM (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, same bits):
+ * MEMSLOT_BIND_DIRTY_MANUAL makes a dirty-get with clear clear and
+ * write-protect only its window in KVM (KVM_CLEAR_DIRTY_LOG), so reading a
+ * small window of a big slot is cheap; MEMSLOT_BIND_DIRTY_INITIALLY_SET
+ * (with it) starts each slot's log all dirty. A VMM that enabled manual
+ * protect itself must pass it here. -EOPNOTSUPP where KVM lacks the bits,
+ * -EINVAL where another space binds the same VM with other bits. 0 leaves
+ * the VM's mode as it is.
+ */
+#define MEMSLOT_BIND_DIRTY_MANUAL		1u
+#define MEMSLOT_BIND_DIRTY_INITIALLY_SET	2u
+int memslot_space_bind_flags(struct memslot *ms, uint32_t space, int vm_fd,
+			     uint32_t slot_base, uint32_t slot_count,
+			     uint32_t as_id, uint64_t max_slot_size,
+			     unsigned int flags);
+/* The bound space's MEMSLOT_BIND_DIRTY_* flags (libmemslot 4). */
+unsigned int memslot_space_dirty_protect(const struct memslot_space *s);
 
 /* Register host memory of the caller as a backing of @space. */
 int memslot_backing_new(struct memslot *ms, uint32_t space, void *addr,
@@ -202,6 +221,17 @@ int memslot_txn_set_dma_hole(struct memslot_txn *t, uint32_t mode);
  * (libmemslot 3); 0 for other stats.
  */
 uint64_t memslot_txn_stat(const struct memslot_txn *t, enum memslot_stat stat);
+
+/*
+ * KVM slot ids of the added ranges in the commit's reply (libmemslot 4),
+ * informational as memslot_range_slot_id(): ask before the commit; after
+ * it, the k-th slot of the n-th add. -ENOENT past the last (or not
+ * asked); -E2BIG when the reply would have exceeded about 32 KiB and left
+ * them out: read them with memslot_range_foreach().
+ */
+int memslot_txn_want_slot_ids(struct memslot_txn *t);
+int memslot_txn_added_slot_id(const struct memslot_txn *t, unsigned int n,
+			      unsigned int k, uint32_t *slot);
 
 /* Call @cb for every backing of @space, by id. */
 struct memslot_backing;

@@ -13,6 +13,7 @@ struct memslot_space {
 	char name[MEMSLOT_NAME_MAX_LEN + 1];
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_STAT_* */
 	int dma_bound;
+	uint32_t dirty_protect;
 };
 
 static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
@@ -29,6 +30,7 @@ static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_VM_BOUND] = "MEMSLOT_A_SPACE_VM_BOUND",
 	[MEMSLOT_A_SPACE_STATS] = "MEMSLOT_A_SPACE_STATS",
 	[MEMSLOT_A_SPACE_DMA_BOUND] = "MEMSLOT_A_SPACE_DMA_BOUND",
+	[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT] = "MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT",
 };
 
 /* The name of the attribute the kernel pointed at, or NULL. */
@@ -84,6 +86,9 @@ static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
 			break;
 		case MEMSLOT_A_SPACE_DMA_BOUND:
 			s->dma_bound = 1;
+			break;
+		case MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT:
+			s->dirty_protect = mnl_attr_get_u32(attr);
 			break;
 		}
 	}
@@ -215,4 +220,9 @@ uint64_t memslot_space_stat(const struct memslot_space *s,
 int memslot_space_dma_bound(const struct memslot_space *s)
 {
 	return s->dma_bound;
+}
+
+unsigned int memslot_space_dirty_protect(const struct memslot_space *s)
+{
+	return s->dirty_protect;
 }

@@ -144,6 +144,9 @@ static int print_space(const struct memslot_space *s, void *arg)
 		       memslot_space_owner_pid(s), memslot_space_generation(s));
 		if (memslot_space_dma_bound(s))
 			printf(",\"dma_bound\":true");
+		if (memslot_space_dirty_protect(s))
+			printf(",\"dirty_log_protect\":%u",
+			       memslot_space_dirty_protect(s));
 		if (stats)
 			print_stats(s);
 		printf("}");
@@ -151,9 +154,12 @@ static int print_space(const struct memslot_space *s, void *arg)
 		printf("space %" PRIu32, memslot_space_id(s));
 		if (memslot_space_name(s)[0])
 			printf(" name %s", memslot_space_name(s));
-		printf(" owner %" PRIu32 " generation %" PRIu64 "%s\n",
+		printf(" owner %" PRIu32 " generation %" PRIu64 "%s%s%s\n",
 		       memslot_space_owner_pid(s), memslot_space_generation(s),
-		       memslot_space_dma_bound(s) ? " dma-bound" : "");
+		       memslot_space_dma_bound(s) ? " dma-bound" : "",
+		       memslot_space_dirty_protect(s) ? " dirty-manual" : "",
+		       memslot_space_dirty_protect(s) &
+		       MEMSLOT_BIND_DIRTY_INITIALLY_SET ? " dirty-initially-set" : "");
 		if (stats)
 			print_stats(s);
 	}
