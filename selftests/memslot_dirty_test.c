@@ -40,11 +40,26 @@ FIXTURE(dirty) {
 	uint64_t bits[PAGES / 64];
 };
 
+/* Every test in KVM's default dirty-log mode and with manual protect. */
+FIXTURE_VARIANT(dirty) {
+	uint32_t protect;	/* dirty-log-protect of the binding */
+};
+
+FIXTURE_VARIANT_ADD(dirty, kvm_default) {
+	.protect = 0,
+};
+
+FIXTURE_VARIANT_ADD(dirty, manual_protect) {
+	.protect = MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT,
+};
+
 FIXTURE_SETUP(dirty)
 {
 	SETUP_VM_SPACE(&self->c, &self->g, "dirty", &self->r, &self->space);
-	ASSERT_EQ(0, nlc_space_bind_max(&self->c, self->space, self->g.vm,
-					SLOT_BASE, 64, CHUNK, &self->r));
+	ASSERT_EQ(0, nlc_space_bind_protect(&self->c, self->space, self->g.vm,
+					    SLOT_BASE, 64, CHUNK,
+					    variant->protect, &self->r))
+		TH_LOG("%s", self->r.msg);
 	self->mem = mmap(NULL, BACKING_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->mem);
@@ -110,6 +125,23 @@ static bool bits_are(struct __test_metadata *_metadata, const uint64_t *bits,
 		}
 	}
 	return true;
+}
+
+/*
+ * A VMM's own read of KVM slot @slot (@pages pages) into @bits: GET, and
+ * under manual protect CLEAR of what it got, as QEMU does.
+ */
+static int kvm_read(int vm, uint32_t slot, uint64_t pages, uint64_t *bits,
+		    bool manual)
+{
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bits };
+	struct kvm_clear_dirty_log clr = {
+		.slot = slot, .num_pages = pages, .dirty_bitmap = bits,
+	};
+
+	if (ioctl(vm, KVM_GET_DIRTY_LOG, &log))
+		return -1;
+	return manual ? ioctl(vm, KVM_CLEAR_DIRTY_LOG, &clr) : 0;
 }
 
 /*
@@ -217,7 +249,6 @@ TEST_F(dirty, plain_kvm_log_loses_what_the_backing_keeps)
 	struct nlc_op add_r = NLC_ADD(G, 512 * KB, 0, 0, LOG);
 	struct nlc_op split[3];
 	uint64_t kvm_bits[PAGES / 64] = { 0 }, one[CHUNK / 4096 / 64];
-	struct kvm_dirty_log log = { 0 };
 	uint32_t r;
 	int i, j, s;
 
@@ -237,9 +268,8 @@ TEST_F(dirty, plain_kvm_log_loses_what_the_backing_keeps)
 		struct nlc_range *nr = &self->r.ranges[i];
 
 		ASSERT_EQ(1, nr->n_slot_ids);
-		log.slot = nr->slot_id[0];
-		log.dirty_bitmap = one;
-		ASSERT_EQ(0, ioctl(self->g.vm, KVM_GET_DIRTY_LOG, &log));
+		ASSERT_EQ(0, kvm_read(self->g.vm, nr->slot_id[0], CHUNK / 4096,
+				      one, variant->protect));
 		for (j = 0; j < (int)(nr->size / 4096); j++) {
 			s = nr->offset / 4096 + j;
 			if (one[j / 64] >> (j % 64) & 1)
@@ -322,6 +352,195 @@ TEST_F(dirty, bad_requests_are_refused_and_clear_nothing)
 	EXPECT_TRUE(bits_are(_metadata, self->bits, want, 1));
 }
 
+/* Another VM and space of the test's own, over the fixture's memory. */
+struct side {
+	struct nlc c;
+	struct guest g;
+	struct nlc_result r;
+	uint32_t space, backing;
+};
+
+static int side_open(struct side *o, const char *name, uint32_t slots,
+		     uint32_t protect, void *mem)
+{
+	return setup_vm_space(&o->c, &o->g, name, &o->r, &o->space) ?:
+	       nlc_space_bind_protect(&o->c, o->space, o->g.vm, SLOT_BASE,
+				      slots, 0, protect, &o->r) ?:
+	       nlc_backing_new(&o->c, o->space, mem, BACKING_SIZE, &o->r) ?:
+	       (o->backing = o->r.backing_id, 0);
+}
+
+static void side_close(struct side *o)
+{
+	nlc_close(&o->c);
+	guest_close(&o->g);
+}
+
+/* dirty-get with clear of backing pages [first, first + n) into @bits. */
+static int read_pages(struct side *o, uint64_t first, uint64_t n,
+		      uint64_t *bits)
+{
+	int err;
+
+	memset(bits, 0xff, PAGES / 8); /* the window's words must be written */
+	err = nlc_dirty_get(&o->c, o->space, o->backing, first * 4096,
+			    n * 4096, bits, PAGES / 8, true, &o->r);
+	memset(bits + (n + 63) / 64, 0, PAGES / 8 - (n + 63) / 64 * 8);
+	return err;
+}
+
+/*
+ * A get-and-clear clears only its window (rounded out to 64 pages), in
+ * one 512-page slot. Under manual protect KVM keeps the rest of the slot's
+ * bits, as the VMM's own KVM_GET_DIRTY_LOG shows (it resets nothing
+ * there); in KVM's default mode the module's read reset the slot and kept
+ * the rest in the backing. Either way the other windows still report
+ * their pages, and a page written after its clear is reported again.
+ */
+TEST_F(dirty, clear_is_per_window)
+{
+	static const uint64_t p100[] = { 100 }, p36[] = { 36 }, p3[] = { 3 };
+	static const uint64_t p2[] = { 2 };
+	struct nlc_op add = NLC_ADD(G, BACKING_SIZE, 0, 0, LOG);
+	uint64_t bits[PAGES / 64], kvm[PAGES / 64];
+	struct kvm_dirty_log log = { .slot = SLOT_BASE, .dirty_bitmap = kvm };
+	struct side o = { 0 };
+	int i;
+
+	ASSERT_EQ(0, side_open(&o, "window", 4, variant->protect, self->mem))
+		TH_LOG("%s", o.r.msg);
+	add.backing_id = o.backing;
+	ASSERT_EQ(0, nlc_txn(&o.c, o.space, &add, 1, &o.r)) TH_LOG("%s", o.r.msg);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(GUEST_OK, guest_write(&o.g, G + p3[0] * 4096 +
+						i * 97 * 4096 % (256 * 4096), i));
+	/* pages 3, 100 and 197 written; read [0, 64) */
+	ASSERT_EQ(0, read_pages(&o, 0, 64, bits)) TH_LOG("%s", o.r.msg);
+	EXPECT_TRUE(bits_are(_metadata, bits, p3, 1));
+	ASSERT_EQ(0, ioctl(o.g.vm, KVM_GET_DIRTY_LOG, &log));
+	if (variant->protect) {	/* 100 and 197 still in KVM, 3 cleared */
+		EXPECT_EQ(1ULL << 36, kvm[1]);
+		EXPECT_EQ(1ULL << 5, kvm[3]);
+		EXPECT_EQ(0, kvm[0]);
+	} else {		/* all moved to the backing */
+		EXPECT_TRUE(bits_are(_metadata, kvm, p3, 0));
+	}
+	ASSERT_EQ(0, read_pages(&o, 64, 64, bits));
+	EXPECT_TRUE(bits_are(_metadata, bits, p36, 1)); /* page 100 */
+	ASSERT_EQ(0, read_pages(&o, 192, 64, bits));
+	EXPECT_TRUE(bits_are(_metadata, bits, (const uint64_t[]){ 5 }, 1));
+	ASSERT_EQ(0, ioctl(o.g.vm, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_TRUE(bits_are(_metadata, kvm, p100, 0)); /* KVM cleared all */
+
+	/* an unaligned window: its 64-page neighbours are kept, not lost */
+	ASSERT_EQ(GUEST_OK, guest_write(&o.g, G + 2 * 4096, 7));
+	ASSERT_EQ(GUEST_OK, guest_write(&o.g, G + 10 * 4096, 8));
+	ASSERT_EQ(0, read_pages(&o, 8, 8, bits));
+	EXPECT_TRUE(bits_are(_metadata, bits, p2, 1)); /* page 10 */
+	ASSERT_EQ(0, read_pages(&o, 0, 8, bits));
+	EXPECT_TRUE(bits_are(_metadata, bits, p2, 1)); /* page 2 */
+	ASSERT_EQ(0, read_pages(&o, 0, PAGES, bits));
+	EXPECT_EQ(0, o.r.dirty_pages);
+	/* written again after its clear: reported again */
+	ASSERT_EQ(GUEST_OK, guest_write(&o.g, G + 3 * 4096, 9));
+	ASSERT_EQ(0, read_pages(&o, 0, 64, bits));
+	EXPECT_TRUE(bits_are(_metadata, bits, p3, 1));
+	side_close(&o);
+}
+
+/*
+ * The dirty-log mode is the VM's: a second space on the same VM must bind
+ * with the same bits; initially-set needs manual-protect; refused binds
+ * leave the space unbound. space-get reports the mode.
+ */
+TEST_F(dirty, one_dirty_log_mode_per_vm)
+{
+	uint32_t other = variant->protect ^ MEMSLOT_DIRTY_LOG_PROTECT_MANUAL_PROTECT;
+	uint32_t sp;
+
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	EXPECT_EQ(variant->protect, self->r.sp[0].dirty_protect);
+	ASSERT_EQ(0, nlc_space_new(&self->c, "second", &self->r));
+	sp = self->r.sp[0].id;
+	EXPECT_EQ(-EINVAL, nlc_space_bind_protect(&self->c, sp, self->g.vm, 200,
+						  4, 0, other, &self->r));
+	EXPECT_NE(NULL, strstr(self->r.msg, "binds this VM with")) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(-EINVAL, nlc_space_bind_protect(&self->c, sp, self->g.vm, 200, 4, 0,
+						  MEMSLOT_DIRTY_LOG_PROTECT_INITIALLY_SET,
+						  &self->r));
+	EXPECT_NE(NULL, strstr(self->r.msg, "initially-set needs manual-protect"));
+	EXPECT_EQ(MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT, self->r.bad_attr);
+	EXPECT_EQ(-EINVAL, nlc_space_bind_protect(&self->c, sp, self->g.vm, 200,
+						  4, 0, 4, &self->r));
+	EXPECT_EQ(MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT, self->r.bad_attr);
+	ASSERT_EQ(0, nlc_space_get(&self->c, sp, &self->r));
+	EXPECT_FALSE(self->r.sp[0].vm_bound);
+	ASSERT_EQ(0, nlc_space_bind_protect(&self->c, sp, self->g.vm, 200, 4, 0,
+					    variant->protect, &self->r))
+		TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(0, nlc_space_get(&self->c, sp, &self->r));
+	EXPECT_TRUE(self->r.sp[0].vm_bound);
+	EXPECT_EQ(variant->protect, self->r.sp[0].dirty_protect);
+}
+
+/*
+ * Asked for slot-ids, the commit reply names each added range's KVM slots,
+ * the same as the range dump; not asked, it does not. A reply that would
+ * exceed 32 KiB (a staged commit of 2048 adds) says diff-truncated instead.
+ */
+TEST_F(dirty, commit_reply_names_the_added_slots)
+{
+	struct nlc_op ops[2] = {
+		NLC_ADD(G, 1024 * KB, 0, 0, LOG),
+		NLC_ADD(4096 * KB, 64 * KB, 0, 0, 0),
+	};
+	static struct nlc_op many[512];
+	struct nlc_range got[2];
+	struct side o = { 0 };
+	int i, j;
+
+	for (i = 0; i < 2; i++)
+		ops[i].backing_id = self->backing;
+	ASSERT_EQ(0, nlc_txn_slot_ids(&self->c, self->space, ops, 2, false,
+				      &self->r)) TH_LOG("%s", self->r.msg);
+	ASSERT_EQ(2, self->r.n_added_slots);
+	EXPECT_FALSE(self->r.diff_truncated);
+	memcpy(got, self->r.added, sizeof(got));
+	EXPECT_EQ(4, got[0].n_slot_ids);
+	EXPECT_EQ(1, got[1].n_slot_ids);
+	ASSERT_EQ(0, nlc_range_dump(&self->c, self->space, &self->r));
+	ASSERT_EQ(2, self->r.n_ranges);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(1, got[i].slots); /* the nest named the added id */
+		for (j = 0; j < 2; j++)
+			if (self->r.ranges[j].id == got[i].id)
+				EXPECT_EQ(0, memcmp(self->r.ranges[j].slot_id,
+						    got[i].slot_id,
+						    got[i].n_slot_ids * 4));
+	}
+	ops[1] = (struct nlc_op)NLC_ADD(8192 * KB, 64 * KB, self->backing, 0, 0);
+	ASSERT_EQ(0, nlc_txn(&self->c, self->space, &ops[1], 1, &self->r));
+	EXPECT_EQ(0, self->r.n_added_slots);
+
+	ASSERT_EQ(0, side_open(&o, "many", 2048, variant->protect, self->mem));
+	ASSERT_EQ(0, nlc_txn_cmd(&o.c, MEMSLOT_CMD_TXN_OPEN, o.space, NULL, 0,
+				 false, &o.r));
+	for (i = 0; i < 2048; i++) {
+		many[i % 512] = (struct nlc_op)NLC_ADD(G + i * 4096ULL, 4096,
+						       o.backing, 0, 0);
+		if (i % 512 == 511) /* 512 ops a message */
+			ASSERT_EQ(0, nlc_txn_cmd(&o.c, MEMSLOT_CMD_TXN_APPEND,
+						 o.space, many, 512, false,
+						 &o.r)) TH_LOG("%s", o.r.msg);
+	}
+	ASSERT_EQ(0, nlc_txn_slot_ids(&o.c, o.space, NULL, 0, true, &o.r))
+		TH_LOG("%s", o.r.msg);
+	EXPECT_EQ(2048, o.r.n_added);
+	EXPECT_EQ(0, o.r.n_added_slots);
+	EXPECT_TRUE(o.r.diff_truncated);
+	side_close(&o);
+}
+
 /* Pre-copy migration of the range over backing pages [0, MIG_PAGES). */
 #define MIG_LEN		(1024 * KB)
 #define MIG_PAGES	(MIG_LEN / 4096)
@@ -332,6 +551,7 @@ struct mig {
 	uint32_t ids[2];		/* the ranges over the region now */
 	int n_ids;
 	bool plain;			/* read the slots' logs, as plain KVM */
+	bool manual;			/* the VM has manual dirty-log protect */
 	unsigned long copied;		/* pages copied, all rounds */
 };
 
@@ -356,10 +576,9 @@ static int relayout(FIXTURE_DATA(dirty) *self, struct mig *m)
 }
 
 /* What plain KVM gives: KVM_GET_DIRTY_LOG of the slots there are now. */
-static int plain_read(FIXTURE_DATA(dirty) *self, uint64_t *bits)
+static int plain_read(FIXTURE_DATA(dirty) *self, uint64_t *bits, bool manual)
 {
 	uint64_t one[MIG_PAGES / 64];
-	struct kvm_dirty_log log = { .dirty_bitmap = one };
 	struct nlc_range *nr;
 	int i, j, s, pg;
 
@@ -369,8 +588,8 @@ static int plain_read(FIXTURE_DATA(dirty) *self, uint64_t *bits)
 	for (i = 0; i < self->r.n_ranges; i++) {
 		nr = &self->r.ranges[i];
 		for (s = 0; s < nr->n_slot_ids; s++) {
-			log.slot = nr->slot_id[s];
-			if (ioctl(self->g.vm, KVM_GET_DIRTY_LOG, &log))
+			if (kvm_read(self->g.vm, nr->slot_id[s], CHUNK / 4096,
+				     one, manual))
 				return -1;
 			for (j = 0; j < (int)(CHUNK / 4096); j++) {
 				pg = (nr->offset + s * CHUNK) / 4096 + j;
@@ -388,7 +607,7 @@ static int mig_round(FIXTURE_DATA(dirty) *self, struct mig *m)
 	uint64_t bits[MIG_PAGES / 64];
 	int pg, err;
 
-	err = m->plain ? plain_read(self, bits) :
+	err = m->plain ? plain_read(self, bits, m->manual) :
 	      nlc_dirty_get(&self->c, self->space, self->backing, 0, MIG_LEN,
 			    bits, sizeof(bits), true, &self->r);
 	for (pg = 0; !err && pg < (int)MIG_PAGES; pg++) {
@@ -463,7 +682,7 @@ static int migrate(struct __test_metadata *_metadata,
 TEST_F_TIMEOUT(dirty, precopy_migration_follows_every_relayout, 300)
 {
 	struct nlc_op add_d = NLC_ADD(G, MIG_LEN, 0, 0, 0);
-	struct mig m = { 0 };
+	struct mig m = { .manual = variant->protect != 0 };
 	struct nlc_result dr;
 	struct guest dst_vm;
 	uint32_t dspace, word;
@@ -491,12 +710,13 @@ TEST_F_TIMEOUT(dirty, precopy_migration_follows_every_relayout, 300)
 	ASSERT_EQ(0, guest_open(&self->g));
 	ASSERT_EQ(0, nlc_space_new(&self->c, "plain", &self->r));
 	self->space = self->r.sp[0].id;
-	ASSERT_EQ(0, nlc_space_bind_max(&self->c, self->space, self->g.vm,
-					SLOT_BASE, 64, CHUNK, &self->r));
+	ASSERT_EQ(0, nlc_space_bind_protect(&self->c, self->space, self->g.vm,
+					    SLOT_BASE, 64, CHUNK,
+					    variant->protect, &self->r));
 	ASSERT_EQ(0, nlc_backing_new(&self->c, self->space, self->mem,
 				     BACKING_SIZE, &self->r));
 	self->backing = self->r.backing_id;
-	m = (struct mig){ .dst = m.dst, .plain = true };
+	m = (struct mig){ .dst = m.dst, .plain = true, .manual = m.manual };
 	bad = migrate(_metadata, self, &m);
 	TH_LOG("plain KVM: %d of %llu pages differ after stop-and-copy", bad,
 	       (unsigned long long)MIG_PAGES);

@@ -160,6 +160,18 @@ static void check_ctl_backings(struct __test_metadata *_metadata,
 	EXPECT_STREQ(want, out);
 }
 
+/* A VM and @len bytes of anonymous memory, or skip where there is no KVM. */
+#define OPEN_VM_AND_MEM(g, mem, len) do {					\
+	int __err = guest_open(g);						\
+										\
+	if (__err == -ENODEV)							\
+		SKIP(return, "no /dev/kvm");					\
+	ASSERT_EQ(0, __err);							\
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,				\
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);				\
+	ASSERT_NE(MAP_FAILED, mem);						\
+} while (0)
+
 TEST_F(lib, transactions_small_and_staged)
 {
 	uint32_t space, backing, first, ids[300];
@@ -167,15 +179,9 @@ TEST_F(lib, transactions_small_and_staged)
 	struct guest g;
 	uint64_t sum[2] = { 0 };
 	void *mem;
-	int i, err;
+	int i;
 
-	err = guest_open(&g);
-	if (err == -ENODEV)
-		SKIP(return, "no /dev/kvm");
-	ASSERT_EQ(0, err);
-	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
+	OPEN_VM_AND_MEM(&g, mem, 1 << 20);
 	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-txn", &space));
 	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 400, 0, 0)) TH_LOG("%s", memslot_errmsg(self->ms));
 	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 20, "ram",
@@ -226,6 +232,78 @@ TEST_F(lib, transactions_small_and_staged)
 
 	ASSERT_EQ(-EBUSY, memslot_backing_del(self->ms, space, backing));
 	EXPECT_NE(NULL, strstr(memslot_errmsg(self->ms), "is mapped by 300"));
+	ASSERT_EQ(0, memslot_space_del(self->ms, space));
+	guest_close(&g);
+	munmap(mem, 1 << 20);
+}
+
+struct slot_walk {
+	uint32_t range, slots[8];
+	int n;
+};
+
+static int range_slots(const struct memslot_range *r, void *arg)
+{
+	struct slot_walk *w = arg;
+
+	if (memslot_range_id(r) != w->range)
+		return 0;
+	while (w->n < 8 && !memslot_range_slot_id(r, w->n, &w->slots[w->n]))
+		w->n++;
+	return 0;
+}
+
+/*
+ * A bind with MEMSLOT_BIND_DIRTY_MANUAL is reported by memslot_space_get;
+ * a commit asked for slot ids gives the added range's KVM slots, the same
+ * the range walk gives; not asked, it gives none.
+ */
+TEST_F(lib, dirty_mode_and_commit_slot_ids)
+{
+	struct slot_walk w = { 0 };
+	struct memslot_space *sp;
+	struct memslot_txn *t;
+	uint32_t space, backing, slot;
+	struct guest g;
+	void *mem;
+	int i;
+
+	OPEN_VM_AND_MEM(&g, mem, 1 << 20);
+	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-slots", &space));
+	EXPECT_EQ(-EINVAL, memslot_space_bind_flags(self->ms, space, g.vm, 10, 8,
+						    0, 256 << 10, 8));
+	ASSERT_EQ(0, memslot_space_bind_flags(self->ms, space, g.vm, 10, 8, 0,
+					      256 << 10,
+					      MEMSLOT_BIND_DIRTY_MANUAL))
+		TH_LOG("%s", memslot_errmsg(self->ms));
+	ASSERT_EQ(0, memslot_space_get(self->ms, space, &sp));
+	EXPECT_EQ(MEMSLOT_BIND_DIRTY_MANUAL, memslot_space_dirty_protect(sp));
+	memslot_space_free(sp);
+	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 20, "ram",
+					 &backing));
+
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(0, memslot_txn_add(t, 1 << 20, 1 << 20, backing, 0,
+				     MEMSLOT_RANGE_DIRTY_LOG));
+	ASSERT_EQ(0, memslot_txn_want_slot_ids(t));
+	ASSERT_EQ(0, memslot_txn_commit(t)) TH_LOG("%s", memslot_errmsg(self->ms));
+	EXPECT_EQ(-EALREADY, memslot_txn_want_slot_ids(t));
+	w.range = memslot_txn_added_id(t, 0);
+	ASSERT_EQ(0, memslot_range_foreach(self->ms, space, range_slots, &w));
+	ASSERT_EQ(4, w.n); /* 1 MiB in 256 KiB slots */
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, memslot_txn_added_slot_id(t, 0, i, &slot));
+		EXPECT_EQ(w.slots[i], slot);
+	}
+	EXPECT_EQ(-ENOENT, memslot_txn_added_slot_id(t, 0, 4, &slot));
+	EXPECT_EQ(-ENOENT, memslot_txn_added_slot_id(t, 1, 0, &slot));
+	memslot_txn_free(t);
+
+	t = memslot_txn_begin(self->ms, space);
+	ASSERT_EQ(0, memslot_txn_add(t, 4 << 20, 4096, backing, 0, 0));
+	ASSERT_EQ(0, memslot_txn_commit(t));
+	EXPECT_EQ(-ENOENT, memslot_txn_added_slot_id(t, 0, 0, &slot));
+	memslot_txn_free(t);
 	ASSERT_EQ(0, memslot_space_del(self->ms, space));
 	guest_close(&g);
 	munmap(mem, 1 << 20);
@@ -364,15 +442,8 @@ TEST_F(lib, hold_and_stats)
 	char args[64], want[128], *out;
 	struct guest g;
 	void *mem;
-	int err;
 
-	err = guest_open(&g);
-	if (err == -ENODEV)
-		SKIP(return, "no /dev/kvm");
-	ASSERT_EQ(0, err);
-	mem = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
+	OPEN_VM_AND_MEM(&g, mem, 1 << 16);
 	ASSERT_EQ(0, memslot_space_new(self->ms, "lib-hold", &space));
 	ASSERT_EQ(0, memslot_space_bind(self->ms, space, g.vm, 10, 8, 0, 0));
 	ASSERT_EQ(0, memslot_backing_new(self->ms, space, mem, 1 << 16, NULL,

@@ -24,6 +24,7 @@ static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_MAX_SLOT_SIZE] = { .type = NLA_U64 },
 	[MEMSLOT_A_SPACE_VM_BOUND] = { .type = NLA_FLAG },
 	[MEMSLOT_A_SPACE_STATS] = { .type = NLA_NESTED },
+	[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT] = { .type = NLA_U32 },
 };
 
 int nlc_open(struct nlc *c)
@@ -103,6 +104,22 @@ static void nlc_parse_range(struct nlattr *head, int len, struct nlc_range *r)
 			r->slot_id[r->n_slot_ids++] = nla_get_u32(a);
 }
 
+/* An added nest of a commit reply: the next added range's slot ids. */
+static void nlc_parse_added_slots(struct nlattr *nest, struct nlc_result *res)
+{
+	struct nlc_range r, *to;
+
+	nlc_parse_range(nla_data(nest), nla_len(nest), &r);
+	if (res->n_added_slots >= NLC_MAX_SPACES) {
+		res->n_added_slots++;
+		return;
+	}
+	to = &res->added[res->n_added_slots++];
+	to->n_slot_ids = r.n_slot_ids;
+	memcpy(to->slot_id, r.slot_id, sizeof(r.slot_id));
+	to->slots = r.id == to->id; /* 1: the nest names the same range */
+}
+
 /* Replies and events of the layout commands. */
 static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 {
@@ -164,6 +181,10 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 				nla_get_u64(a);
 			break;
 		case MEMSLOT_A_TXN_ADDED:
+			if (g->cmd == MEMSLOT_CMD_TXN_COMMIT) { /* reply: slot ids */
+				nlc_parse_added_slots(a, res);
+				break;
+			}
 			if (res->n_added < NLC_MAX_SPACES)
 				nlc_parse_range(nla_data(a), nla_len(a),
 						&res->added[res->n_added]);
@@ -234,6 +255,8 @@ static int nlc_on_valid(struct nl_msg *msg, void *arg)
 		s->max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
 	if (tb[MEMSLOT_A_SPACE_STATS])
 		nlc_parse_stats(tb[MEMSLOT_A_SPACE_STATS], s->stats);
+	if (tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT])
+		s->dirty_protect = nla_get_u32(tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT]);
 	return NL_OK;
 }
 
@@ -397,9 +420,9 @@ int nlc_space_dump(struct nlc *c, struct nlc_result *res)
 	return nlc_xfer(c, nlc_msg(c, MEMSLOT_CMD_SPACE_GET, NLM_F_DUMP), res);
 }
 
-int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
-		       uint32_t slot_base, uint32_t slot_count,
-		       uint64_t max_slot_size, struct nlc_result *res)
+static int nlc_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
+		    uint32_t slot_count, uint64_t max_slot_size,
+		    int64_t protect, struct nlc_result *res)
 {
 	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_BIND, 0);
 
@@ -409,7 +432,26 @@ int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
 	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_COUNT, slot_count);
 	if (max_slot_size)
 		nla_put_u64(msg, MEMSLOT_A_SPACE_MAX_SLOT_SIZE, max_slot_size);
+	if (protect >= 0)
+		nla_put_u32(msg, MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT, protect);
 	return nlc_xfer(c, msg, res);
+}
+
+int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
+		       uint32_t slot_base, uint32_t slot_count,
+		       uint64_t max_slot_size, struct nlc_result *res)
+{
+	return nlc_bind(c, id, vm_fd, slot_base, slot_count, max_slot_size, -1,
+			res);
+}
+
+int nlc_space_bind_protect(struct nlc *c, uint32_t id, int vm_fd,
+			   uint32_t slot_base, uint32_t slot_count,
+			   uint64_t max_slot_size, uint32_t protect,
+			   struct nlc_result *res)
+{
+	return nlc_bind(c, id, vm_fd, slot_base, slot_count, max_slot_size,
+			protect, res);
 }
 
 int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
@@ -425,7 +467,8 @@ int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 
 static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		       const struct nlc_op *ops, int n, bool staged,
-		       uint32_t hold, uint32_t dma_hole, struct nlc_result *res);
+		       uint32_t hold, uint32_t dma_hole, bool slot_ids,
+		       struct nlc_result *res);
 
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 	    struct nlc_result *res)
@@ -437,26 +480,34 @@ int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		 int n, uint32_t hold, struct nlc_result *res)
 {
 	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false,
-			   hold, 0, res);
+			   hold, 0, false, res);
 }
 
 int nlc_txn_dma_hole(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		     int n, uint32_t dma_hole, struct nlc_result *res)
 {
 	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, false,
-			   0, dma_hole, res);
+			   0, dma_hole, false, res);
+}
+
+int nlc_txn_slot_ids(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		     int n, bool staged, struct nlc_result *res)
+{
+	return nlc_txn_msg(c, MEMSLOT_CMD_TXN_COMMIT, space, ops, n, staged,
+			   0, 0, true, res);
 }
 
 int nlc_txn_cmd(struct nlc *c, uint8_t cmd, uint32_t space,
 		const struct nlc_op *ops, int n, bool staged,
 		struct nlc_result *res)
 {
-	return nlc_txn_msg(c, cmd, space, ops, n, staged, 0, 0, res);
+	return nlc_txn_msg(c, cmd, space, ops, n, staged, 0, 0, false, res);
 }
 
 static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		       const struct nlc_op *ops, int n, bool staged,
-		       uint32_t hold, uint32_t dma_hole, struct nlc_result *res)
+		       uint32_t hold, uint32_t dma_hole, bool slot_ids,
+		       struct nlc_result *res)
 {
 	struct nl_msg *msg = nlc_msg(c, cmd, 0);
 	struct nlattr *nest;
@@ -470,6 +521,8 @@ static int nlc_txn_msg(struct nlc *c, uint8_t cmd, uint32_t space,
 		nla_put_u32(msg, MEMSLOT_A_TXN_HOLD, hold);
 	if (dma_hole)
 		nla_put_u32(msg, MEMSLOT_A_TXN_DMA_HOLE, dma_hole);
+	if (slot_ids)
+		nla_put_flag(msg, MEMSLOT_A_TXN_SLOT_IDS);
 	for (i = 0; i < n; i++) {
 		nest = nla_nest_start(msg, MEMSLOT_A_TXN_OP);
 		nla_put_u32(msg, MEMSLOT_A_OP_TYPE, ops[i].type);
@@ -516,13 +569,7 @@ int nlc_range_dump(struct nlc *c, uint32_t space, struct nlc_result *res)
 int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
 		   uint32_t slot_count, struct nlc_result *res)
 {
-	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_BIND, 0);
-
-	nla_put_u32(msg, MEMSLOT_A_SPACE_ID, id);
-	nla_put_s32(msg, MEMSLOT_A_SPACE_VM_FD, vm_fd);
-	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_BASE, slot_base);
-	nla_put_u32(msg, MEMSLOT_A_SPACE_SLOT_COUNT, slot_count);
-	return nlc_xfer(c, msg, res);
+	return nlc_bind(c, id, vm_fd, slot_base, slot_count, 0, -1, res);
 }
 
 bool nlc_has_space(const struct nlc_result *res, uint32_t id)

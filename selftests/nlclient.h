@@ -22,6 +22,7 @@ struct nlc_space {
 	bool vm_bound;
 	uint32_t slot_base, slot_count, as_id;
 	uint64_t max_slot_size;
+	uint32_t dirty_protect;
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_A_STATS_* */
 };
 
@@ -47,6 +48,7 @@ struct nlc_result {
 	uint32_t backing_id;
 	uint64_t generation;
 	int n_added, n_removed, n_changed;	/* counted; at most 256 kept */
+	int n_added_slots;	/* txn-commit reply with slot-ids: added nests */
 	uint32_t n_ops;				/* txn-append reply */
 	bool diff_truncated;			/* commit-ntf */
 	uint32_t held_vcpus;			/* txn-commit reply */
@@ -100,6 +102,11 @@ bool nlc_has_space(const struct nlc_result *res, uint32_t id);
 int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
 		       uint32_t slot_base, uint32_t slot_count,
 		       uint64_t max_slot_size, struct nlc_result *res);
+/* The same with dirty-log-protect @protect (sent even when 0). */
+int nlc_space_bind_protect(struct nlc *c, uint32_t id, int vm_fd,
+			   uint32_t slot_base, uint32_t slot_count,
+			   uint64_t max_slot_size, uint32_t protect,
+			   struct nlc_result *res);
 int nlc_backing_new(struct nlc *c, uint32_t space, void *addr, uint64_t size,
 		    struct nlc_result *res);
 int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
@@ -108,6 +115,12 @@ int nlc_txn(struct nlc *c, uint32_t space, const struct nlc_op *ops, int n,
 int nlc_txn_hold(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		 int n, uint32_t hold, struct nlc_result *res);
 /* A commit with MEMSLOT_A_TXN_DMA_HOLE (0: left out). */
+/*
+ * A commit asking for slot-ids: added[i].slot_id gets the i-th added
+ * nest's slot ids (added[i].slots 1 if the nest names added[i].id).
+ */
+int nlc_txn_slot_ids(struct nlc *c, uint32_t space, const struct nlc_op *ops,
+		     int n, bool staged, struct nlc_result *res);
 int nlc_txn_dma_hole(struct nlc *c, uint32_t space, const struct nlc_op *ops,
 		     int n, uint32_t dma_hole, struct nlc_result *res);
 /* This commit's IOMMU work in @res, by MEMSLOT_A_TXN_DMA_* type. */
