@@ -14,6 +14,10 @@
  *   4. The dirty log of a 1 GiB window chunked into 1, 16 and 256 slots:
  *      one dirty-get against KVM_GET_DIRTY_LOG of every slot, merged into
  *      one bitmap as a VMM does.
+ *   5. A 2 MiB window of a 1 GiB slot read and cleared, in KVM's default
+ *      dirty-log mode and with manual protect (the module clears only the
+ *      window), against KVM_GET_DIRTY_LOG (+ KVM_CLEAR_DIRTY_LOG of the
+ *      window under manual protect) by the VMM itself.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -354,22 +358,26 @@ static int bench_replace(struct bench *b)
 #define DIRTY_READS	16
 #define DIRTY_WRITES	64		/* pages the guest writes per read */
 
-/* The guest writes DIRTY_WRITES pages spread over the window. */
-static int dirty_some(struct guest *g, unsigned int round)
+/* The guest writes DIRTY_WRITES pages spread over the first @win bytes. */
+static int dirty_some(struct guest *g, unsigned int round, uint64_t win)
 {
 	unsigned int i;
 
 	for (i = 0; i < DIRTY_WRITES; i++)
 		if (guest_write(g, DIRTY_GPA + ((i * 4099ULL + round) %
-						DIRTY_PAGES) * 4096,
+						(win / 4096)) * 4096,
 				round) != GUEST_OK)
 			return -1;
 	return 0;
 }
 
-/* Microseconds per dirty-get of the window over @chunks slots. */
+/*
+ * Microseconds per dirty-get with clear of the first @win bytes of the
+ * 1 GiB backing, mapped by one range over @chunks slots, bound with
+ * MEMSLOT_BIND_DIRTY_* @flags.
+ */
 static double memslot_dirty(struct bench *b, void *mem, unsigned int chunks,
-			    uint64_t *bits)
+			    unsigned int flags, uint64_t win, uint64_t *bits)
 {
 	uint32_t space, backing;
 	struct memslot_txn *t;
@@ -381,8 +389,8 @@ static double memslot_dirty(struct bench *b, void *mem, unsigned int chunks,
 	if (guest_open(&g))
 		return -1;
 	err = memslot_space_new(b->ms, "bench-dirty", &space) ||
-	      memslot_space_bind(b->ms, space, g.vm, 1, chunks, 0,
-				 DIRTY_LEN / chunks) ||
+	      memslot_space_bind_flags(b->ms, space, g.vm, 1, chunks, 0,
+				       DIRTY_LEN / chunks, flags) ||
 	      memslot_backing_new(b->ms, space, mem, DIRTY_LEN, "ram", &backing);
 	t = err ? NULL : memslot_txn_begin(b->ms, space);
 	err = !t || memslot_txn_add(t, DIRTY_GPA, DIRTY_LEN, backing, 0,
@@ -390,9 +398,9 @@ static double memslot_dirty(struct bench *b, void *mem, unsigned int chunks,
 	      memslot_txn_commit(t);
 	memslot_txn_free(t);
 	for (r = 0; !err && r < DIRTY_READS; r++) {
-		err = dirty_some(&g, r);
+		err = dirty_some(&g, r, win);
 		t0 = now_us();
-		err = err ?: memslot_dirty_get(b->ms, space, backing, 0, DIRTY_LEN,
+		err = err ?: memslot_dirty_get(b->ms, space, backing, 0, win,
 					       bits, DIRTY_PAGES / 8,
 					       MEMSLOT_DIRTY_CLEAR, NULL);
 		us += now_us() - t0;
@@ -404,8 +412,22 @@ static double memslot_dirty(struct bench *b, void *mem, unsigned int chunks,
 	return err ? -1 : us / DIRTY_READS;
 }
 
-/* The same with plain slots and KVM_GET_DIRTY_LOG of each, merged. */
-static double plain_dirty(void *mem, unsigned int chunks, uint64_t *bits)
+/* Manual dirty-log protect on a plain VM, as memslot's bind sets it. */
+static int plain_manual(int vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, .args[0] = 1,
+	};
+
+	return ioctl(vm, KVM_ENABLE_CAP, &cap);
+}
+
+/*
+ * The same with plain slots: KVM_GET_DIRTY_LOG of each slot over the
+ * window, merged (with @manual, and KVM_CLEAR_DIRTY_LOG of the window).
+ */
+static double plain_dirty(void *mem, unsigned int chunks, bool manual,
+			  uint64_t win, uint64_t *bits)
 {
 	uint64_t per = DIRTY_LEN / chunks, words = per / 4096 / 64;
 	uint64_t *one = calloc(words, sizeof(*one));
@@ -413,11 +435,14 @@ static double plain_dirty(void *mem, unsigned int chunks, uint64_t *bits)
 		.flags = KVM_MEM_LOG_DIRTY_PAGES, .memory_size = per,
 	};
 	struct kvm_dirty_log log = { .dirty_bitmap = one };
+	struct kvm_clear_dirty_log clr = { .dirty_bitmap = one };
+	unsigned int r, i, w, n = (win + per - 1) / per;
 	double us = 0, t0;
-	unsigned int r, i, w;
 	struct guest g;
 	int err = !one || guest_open(&g);
 
+	if (!err && manual)
+		err = plain_manual(g.vm);
 	for (i = 0; !err && i < chunks; i++) {
 		m.slot = 1 + i;
 		m.guest_phys_addr = DIRTY_GPA + i * per;
@@ -425,12 +450,14 @@ static double plain_dirty(void *mem, unsigned int chunks, uint64_t *bits)
 		err = ioctl(g.vm, KVM_SET_USER_MEMORY_REGION, &m);
 	}
 	for (r = 0; !err && r < DIRTY_READS; r++) {
-		err = dirty_some(&g, r);
+		err = dirty_some(&g, r, win);
 		t0 = now_us();
-		for (i = 0; !err && i < chunks; i++) {
-			log.slot = 1 + i;
-			err = ioctl(g.vm, KVM_GET_DIRTY_LOG, &log);
-			for (w = 0; !err && w < words; w++)
+		for (i = 0; !err && i < n; i++) {
+			log.slot = clr.slot = 1 + i;
+			clr.num_pages = (win < per ? win : per) / 4096;
+			err = ioctl(g.vm, KVM_GET_DIRTY_LOG, &log) ||
+			      (manual && ioctl(g.vm, KVM_CLEAR_DIRTY_LOG, &clr));
+			for (w = 0; !err && w < clr.num_pages / 64; w++)
 				bits[i * words + w] = one[w];
 		}
 		us += now_us() - t0;
@@ -439,6 +466,30 @@ static double plain_dirty(void *mem, unsigned int chunks, uint64_t *bits)
 		guest_close(&g);
 	free(one);
 	return err ? -1 : us / DIRTY_READS;
+}
+
+#define WINDOW		(2 * MB)
+
+/* Section 5: a small window of one big slot, both dirty-log modes. */
+static int bench_window(struct bench *b, void *mem, uint64_t *bits)
+{
+	double ms_def, ms_man, pl_def, pl_man;
+
+	ms_def = memslot_dirty(b, mem, 1, 0, WINDOW, bits);
+	ms_man = memslot_dirty(b, mem, 1, MEMSLOT_BIND_DIRTY_MANUAL, WINDOW, bits);
+	pl_def = plain_dirty(mem, 1, false, WINDOW, bits);
+	pl_man = plain_dirty(mem, 1, true, WINDOW, bits);
+	if (ms_def < 0 || ms_man < 0 || pl_def < 0 || pl_man < 0)
+		return 1;
+	printf("== 5. get-and-clear of a 2 MiB window of one 1 GiB slot, %u reads of %u written pages each\n",
+	       DIRTY_READS, DIRTY_WRITES);
+	printf("kvm default mode: memslot dirty-get %8.1f us, plain KVM_GET_DIRTY_LOG %8.1f us, plain/memslot %.2fx\n",
+	       ms_def, pl_def, ms_def > 0 ? pl_def / ms_def : 0);
+	printf("manual protect:   memslot dirty-get %8.1f us, plain GET + CLEAR      %8.1f us, plain/memslot %.2fx\n",
+	       ms_man, pl_man, ms_man > 0 ? pl_man / ms_man : 0);
+	printf("memslot manual/default time %.2fx\n",
+	       ms_def > 0 ? ms_man / ms_def : 0);
+	return 0;
 }
 
 static int bench_dirty(struct bench *b)
@@ -455,13 +506,15 @@ static int bench_dirty(struct bench *b)
 	printf("== 4. dirty log of a 1 GiB window, %u reads of %u written pages each\n",
 	       DIRTY_READS, DIRTY_WRITES);
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		ms = memslot_dirty(b, mem, chunks[i], bits);
-		plain = plain_dirty(mem, chunks[i], bits);
+		ms = memslot_dirty(b, mem, chunks[i], 0, DIRTY_LEN, bits);
+		plain = plain_dirty(mem, chunks[i], false, DIRTY_LEN, bits);
 		if (ms < 0 || plain < 0)
 			return 1;
 		printf("%4u slots: memslot dirty-get %8.1f us, plain KVM_GET_DIRTY_LOG x%u %8.1f us, plain/memslot %.2fx\n",
 		       chunks[i], ms, chunks[i], plain, ms > 0 ? plain / ms : 0);
 	}
+	if (bench_window(b, mem, bits))
+		return 1;
 	munmap(mem, DIRTY_LEN);
 	free(bits);
 	return 0;
