@@ -21,6 +21,7 @@
  * dropped for want of memory. Everything runs under the space's lock.
  */
 #include <linux/bitmap.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -123,21 +124,50 @@ static u64 ms_slot_pages(struct ms_space *space, struct ms_mrange *mr, u32 s,
 	return st.size >> PAGE_SHIFT;
 }
 
-/* Scratch for harvests of slots up to @max_pages pages. */
-int ms_dirty_scratch_get(struct ms_dirty_scratch *sc, u64 max_pages)
+/*
+ * Scratch for harvests of slots up to @max_pages pages: a page of bits,
+ * and the space's user buffer for KVM, mapped in the owner's address
+ * space on first use and kept (a mapping per call costs more than the
+ * read of a small window), grown when a bigger slot needs it.
+ */
+int ms_dirty_scratch_get(struct ms_space *space, struct ms_dirty_scratch *sc,
+			 u64 max_pages)
 {
-	sc->ubuf.size = 0;
+	u64 need = MS_KVM_UBUF_HDR + BITS_TO_LONGS(max_pages) * sizeof(long);
+	int err = 0;
+
+	lockdep_assert_held(&space->lock);
 	sc->buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!sc->buf)
 		return -ENOMEM;
-	return ms_kvm_ubuf_alloc(&sc->ubuf, MS_KVM_UBUF_HDR +
-				 BITS_TO_LONGS(max_pages) * sizeof(long));
+	if (space->dirty_ubuf.size < need) {
+		ms_kvm_ubuf_free(&space->dirty_ubuf);
+		err = ms_kvm_ubuf_alloc(&space->dirty_ubuf, need);
+	}
+	sc->ubuf = space->dirty_ubuf;
+	return err;
 }
 
 void ms_dirty_scratch_put(struct ms_dirty_scratch *sc)
 {
-	ms_kvm_ubuf_free(&sc->ubuf);
 	kfree(sc->buf);
+	sc->buf = NULL;
+}
+
+/*
+ * Unmap the space's kept scratch, from the owner's own context (space-del,
+ * the owner closing its socket). Elsewhere (the owner's exit or exec, a
+ * socket closed by another process) it is left: the mapping goes with the
+ * owner's address space.
+ */
+void ms_dirty_scratch_release(struct ms_space *space)
+{
+	if (current->mm != space->owner.mm ||
+	    current->flags & (PF_EXITING | PF_KTHREAD) ||
+	    mutex_lock_killable(&space->lock))
+		return;
+	ms_kvm_ubuf_free(&space->dirty_ubuf);
+	mutex_unlock(&space->lock);
 }
 
 /* The backing's chunks for slot @s of @mr, before a harvest needs them. */
@@ -238,8 +268,7 @@ static int ms_dirty_harvest_window(struct ms_space *space,
 			max = max(max, min(mr->r.size, ms_chunk_size(space)));
 	if (!max)
 		return 0;
-	sc = (struct ms_dirty_scratch){};
-	err = ms_dirty_scratch_get(&sc, max >> PAGE_SHIFT);
+	err = ms_dirty_scratch_get(space, &sc, max >> PAGE_SHIFT);
 	xa_for_each(&space->ranges, id, mr) {
 		if (err)
 			break;

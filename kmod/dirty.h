@@ -8,7 +8,7 @@ struct ms_space;
 struct ms_backing;
 struct ms_mrange;
 
-/* What a harvest needs: a user buffer for KVM, a page of bits for us. */
+/* What a harvest needs: the space's user buffer for KVM, a page of bits. */
 struct ms_dirty_scratch {
 	struct ms_kvm_ubuf ubuf;
 	unsigned long *buf;
@@ -24,8 +24,10 @@ void ms_dirty_init(struct ms_backing *b);
 void ms_dirty_free(struct ms_backing *b);
 int ms_dirty_reserve(struct ms_backing *b, u64 first, u64 n);
 void ms_dirty_mark_pages(struct ms_backing *b, u64 first, u64 n);
-int ms_dirty_scratch_get(struct ms_dirty_scratch *sc, u64 max_pages);
+int ms_dirty_scratch_get(struct ms_space *space, struct ms_dirty_scratch *sc,
+			 u64 max_pages);
 void ms_dirty_scratch_put(struct ms_dirty_scratch *sc);
+void ms_dirty_scratch_release(struct ms_space *space);
 int ms_dirty_reserve_slot(struct ms_space *space, struct ms_mrange *mr, u32 s);
 int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
 		     struct ms_dirty_scratch *sc);

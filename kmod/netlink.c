@@ -15,6 +15,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "dirty.h"
 #include "dma.h"
 #include "netlink.h"
 #include "kvm.h"
@@ -281,6 +282,7 @@ int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
 	space = ms_lookup_space(skb, info, false);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
+	ms_dirty_scratch_release(space);
 	ms_space_destroy(space);
 	/* the caller waits for its own VM's slots and pins to go */
 	err = ms_space_wait_cleared(space);

@@ -12,6 +12,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/memslot.h>
 
+#include "kvm.h"
 #include "layout.h"
 #include "owner.h"
 
@@ -114,6 +115,8 @@ struct ms_space {
 	struct ms_stats stats;
 	struct ms_dma *dma;		/* bound VFIO container, or NULL */
 	u32 nr_dma;			/* ranges pinned for DMA */
+	/* the owner's scratch for KVM's dirty-log ioctls, kept; dirty.c */
+	struct ms_kvm_ubuf dirty_ubuf;
 };
 
 int ms_space_init(void);

@@ -863,7 +863,8 @@ static int ms_txn_commit(struct ms_txn *t)
 	err = ms_txn_dma_apply(t);
 	if (err)
 		goto out;
-	err = t->n_harvest ? ms_dirty_scratch_get(&sc, t->harvest_pages) : 0;
+	err = t->n_harvest ?
+	      ms_dirty_scratch_get(t->space, &sc, t->harvest_pages) : 0;
 	if (err)
 		goto err_put_scratch;
 	held = ms_txn_holds(t);
