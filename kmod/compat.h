@@ -10,26 +10,11 @@
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/kernel.h>
-#include <linux/kvm_host.h>
 #include <linux/netlink.h>
 
 /* 6.12 hides struct fd's file behind fd_file(); 6.1 has a plain member. */
 #ifndef fd_file
 #define fd_file(f) ((f).file)
-#endif
-
-/* Memslot updates take the region2 struct once guest_memfd exists (6.8). */
-#ifdef KVM_MEM_GUEST_MEMFD
-#define memslot_compat_region kvm_userspace_memory_region2
-#else
-#define memslot_compat_region kvm_userspace_memory_region
-#endif
-
-/* Memslot address spaces: a per-VM count from 6.8, a constant before. */
-#ifdef KVM_MAX_NR_ADDRESS_SPACES
-#define memslot_compat_nr_as_ids(kvm) kvm_arch_nr_memslot_as_ids(kvm)
-#else
-#define memslot_compat_nr_as_ids(kvm) ((void)(kvm), KVM_ADDRESS_SPACE_NUM)
 #endif
 
 /*
@@ -65,8 +50,21 @@ static inline int memslot_compat_intr_remap(struct device *dev, void *data)
 	 iommu_group_for_each_dev(g, NULL, memslot_compat_intr_remap))
 #endif
 
-/* The container's IOMMU domain, on the device's bus. */
+/*
+ * The container's IOMMU domain: a paging domain for the device from 6.11
+ * (7.x has no iommu_domain_alloc()), on the device's bus before. NULL on
+ * failure either way.
+ */
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+static inline struct iommu_domain *memslot_compat_domain_alloc(struct device *dev)
+{
+	struct iommu_domain *d = iommu_paging_domain_alloc(dev);
+
+	return IS_ERR(d) ? NULL : d;
+}
+#else
 #define memslot_compat_domain_alloc(dev) iommu_domain_alloc((dev)->bus)
+#endif
 
 #ifndef NL_SET_ERR_MSG_FMT
 

@@ -21,7 +21,6 @@
  * dropped for want of memory. Everything runs under the space's lock.
  */
 #include <linux/bitmap.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -126,25 +125,20 @@ static u64 ms_slot_pages(struct ms_space *space, struct ms_mrange *mr, u32 s,
 
 /*
  * Scratch for harvests of slots up to @max_pages pages: a page of bits,
- * and the space's user buffer for KVM, mapped in the owner's address
- * space on first use and kept (a mapping per call costs more than the
- * read of a small window), grown when a bigger slot needs it.
+ * and the space's user buffer for KVM (kept between reads: a mapping per
+ * call costs more than the read of a small window), grown if need be.
  */
 int ms_dirty_scratch_get(struct ms_space *space, struct ms_dirty_scratch *sc,
 			 u64 max_pages)
 {
-	u64 need = MS_KVM_UBUF_HDR + BITS_TO_LONGS(max_pages) * sizeof(long);
-	int err = 0;
+	int err;
 
-	lockdep_assert_held(&space->lock);
 	sc->buf = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!sc->buf)
 		return -ENOMEM;
-	if (space->dirty_ubuf.size < need) {
-		ms_kvm_ubuf_free(&space->dirty_ubuf);
-		err = ms_kvm_ubuf_alloc(&space->dirty_ubuf, need);
-	}
-	sc->ubuf = space->dirty_ubuf;
+	err = ms_kvm_ubuf_reserve(space, MS_KVM_UBUF_HDR +
+				  BITS_TO_LONGS(max_pages) * sizeof(long));
+	sc->ubuf = space->ubuf;
 	return err;
 }
 
@@ -152,22 +146,6 @@ void ms_dirty_scratch_put(struct ms_dirty_scratch *sc)
 {
 	kfree(sc->buf);
 	sc->buf = NULL;
-}
-
-/*
- * Unmap the space's kept scratch, from the owner's own context (space-del,
- * the owner closing its socket). Elsewhere (the owner's exit or exec, a
- * socket closed by another process) it is left: the mapping goes with the
- * owner's address space.
- */
-void ms_dirty_scratch_release(struct ms_space *space)
-{
-	if (current->mm != space->owner.mm ||
-	    current->flags & (PF_EXITING | PF_KTHREAD) ||
-	    mutex_lock_killable(&space->lock))
-		return;
-	ms_kvm_ubuf_free(&space->dirty_ubuf);
-	mutex_unlock(&space->lock);
 }
 
 /* The backing's chunks for slot @s of @mr, before a harvest needs them. */

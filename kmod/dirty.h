@@ -27,7 +27,6 @@ void ms_dirty_mark_pages(struct ms_backing *b, u64 first, u64 n);
 int ms_dirty_scratch_get(struct ms_space *space, struct ms_dirty_scratch *sc,
 			 u64 max_pages);
 void ms_dirty_scratch_put(struct ms_dirty_scratch *sc);
-void ms_dirty_scratch_release(struct ms_space *space);
 int ms_dirty_reserve_slot(struct ms_space *space, struct ms_mrange *mr, u32 s);
 int ms_dirty_harvest(struct ms_space *space, struct ms_mrange *mr, u32 s,
 		     struct ms_dirty_scratch *sc);

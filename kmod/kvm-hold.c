@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Holding a VM's vCPUs out of guest mode for a commit; part of the
- * module's door into KVM (kvm.h). Documentation/design.rst, "Holding the
- * vCPUs", says why this is safe on 6.1 and 6.12.
+ * module's door into KVM (kvm.h). It uses no symbol KVM exports: only the
+ * request bits and vCPU mode of struct kvm_vcpu, as <linux/kvm_host.h>'s
+ * inline helpers read and write them, the vCPU mutex, KVM's SRCU, and
+ * core exports (task_work_add(), kick_process(), wake_up_process(),
+ * synchronize_srcu_expedited()). Documentation/design.rst, "Holding the
+ * vCPUs", says why this is safe on 6.1, 6.12 and 7.x.
  *
  * The gate: a vCPU runs guest code only after vcpu_enter_guest() has set
- * IN_GUEST_MODE and then found no request pending; a pending request makes
+ * IN_GUEST_MODE and then found no request pending (kvm_vcpu_exit_request()
+ * checks vcpu->requests after a full barrier); a pending request makes
  * it cancel the entry and go round KVM's run loop again. MS_REQ_HOLD is a
  * request bit no KVM code consumes, so while it is set on a vCPU, that
- * vCPU cannot enter the guest, whichever thread runs it.
+ * vCPU cannot enter the guest, whichever thread runs it. A vCPU already
+ * in guest mode is kicked out as KVM's own kick does it: its mode moved
+ * from IN_GUEST_MODE to EXITING_GUEST_MODE, then an IPI to its CPU
+ * (kick_process()); the hold waits until it is OUTSIDE_GUEST_MODE.
  *
  * Where the vCPUs wait while gated: a vCPU whose thread is in userspace is
  * held by its mutex (KVM_RUN sleeps on it). The thread of a vCPU in
  * KVM_RUN gets a task work that sleeps until the hold ends; KVM runs it in
  * xfer_to_guest_mode_handle_work(), outside its SRCU read side, before it
- * would enter the guest (a halted vCPU is woken for it by KVM_REQ_UNBLOCK
+ * would enter the guest (a halted vCPU is woken for it with KVM_REQ_UNBLOCK
  * and goes back to sleep afterwards). Gated vCPUs that spin instead would
  * sit in kvm->srcu read sections and stretch every SRCU grace period of
  * the commit's own memslot updates.
@@ -79,31 +87,41 @@ static void ms_hold_park(struct callback_head *work)
 }
 
 /*
- * The thread running @vcpu, referenced, if it may be parked: a thread of
- * the space's owner, in the owner's address space (vcpu->pid names the
- * last thread that ran KVM_RUN, which may have exec'd or left since), and
- * fewer works pending for the space than it has vCPUs.
+ * The thread that last ran KVM_RUN on @vcpu (vcpu->pid), referenced, or
+ * NULL. With @owner_only, only a thread of the space's owner in the
+ * owner's address space (it may have exec'd or left since).
  */
-static struct task_struct *ms_hold_parkable(struct ms_hold *h,
-					    struct kvm_vcpu *vcpu)
+static struct task_struct *ms_hold_vcpu_task(struct ms_space *space,
+					     struct kvm_vcpu *vcpu,
+					     bool owner_only)
 {
-	struct ms_owner *owner = &h->space->owner;
 	struct task_struct *task = NULL;
 	struct pid *pid;
 
-	if (atomic_read(&h->space->park_pending) >= h->nr_vcpus)
-		return NULL;
 	rcu_read_lock();
 	pid = rcu_dereference(vcpu->pid);
 	if (pid)
 		task = pid_task(pid, PIDTYPE_PID);
-	if (task && (task_tgid(task) != owner->tgid ||
-		     READ_ONCE(task->mm) != owner->mm))
+	if (task && owner_only &&
+	    (task_tgid(task) != space->owner.tgid ||
+	     READ_ONCE(task->mm) != space->owner.mm))
 		task = NULL;
 	if (task)
 		get_task_struct(task);
 	rcu_read_unlock();
 	return task;
+}
+
+/*
+ * The thread running @vcpu if it may be parked: an owner's thread, and
+ * fewer works pending for the space than it has vCPUs.
+ */
+static struct task_struct *ms_hold_parkable(struct ms_hold *h,
+					    struct kvm_vcpu *vcpu)
+{
+	if (atomic_read(&h->space->park_pending) >= h->nr_vcpus)
+		return NULL;
+	return ms_hold_vcpu_task(h->space, vcpu, true);
 }
 
 /* Queue the park work on the thread running @vcpu (it is in KVM_RUN). */
@@ -122,8 +140,9 @@ static bool ms_hold_park_vcpu(struct ms_hold *h, struct ms_hold_vcpu *hv,
 	atomic_inc(&h->space->park_pending);
 	__module_get(THIS_MODULE);
 	queued = !task_work_add(task, &hv->work, TWA_RESUME);
-	if (queued) {
+	if (queued) { /* a halted vCPU wakes, parks, and halts again */
 		kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
+		wake_up_process(task);
 	} else { /* the thread is exiting: the gate alone holds the vCPU */
 		module_put(THIS_MODULE);
 		atomic_dec(&h->space->park_pending);
@@ -134,15 +153,58 @@ static bool ms_hold_park_vcpu(struct ms_hold *h, struct ms_hold_vcpu *hv,
 	return queued;
 }
 
+/* Kick @vcpu out of guest mode: an IPI to the CPU its thread runs on. */
+static void ms_hold_kick(struct ms_space *space, struct kvm_vcpu *vcpu)
+{
+	struct task_struct *task = ms_hold_vcpu_task(space, vcpu, false);
+
+	if (task) {
+		kick_process(task);
+		put_task_struct(task);
+	}
+}
+
+/*
+ * Close the gate on the first @n vCPUs, then wait until none is in guest
+ * mode. A vCPU outside guest mode sees the request before it next enters;
+ * one inside is kicked and leaves at the interrupt (KVM then sets
+ * OUTSIDE_GUEST_MODE). The wait never concerns a halted vCPU or a thread
+ * in userspace: neither is in guest mode.
+ */
+static void ms_hold_gate(struct kvm *kvm, struct ms_space *space, u32 n)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	u64 kicked;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (i >= n)
+			break;
+		kvm_make_request(MS_REQ_HOLD, vcpu);
+		if (kvm_vcpu_exiting_guest_mode(vcpu) == IN_GUEST_MODE)
+			ms_hold_kick(space, vcpu);
+	}
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (i >= n)
+			break;
+		kicked = ktime_get_ns();
+		while (READ_ONCE(vcpu->mode) == EXITING_GUEST_MODE) {
+			cpu_relax();
+			if (ktime_get_ns() - kicked > NSEC_PER_MSEC) {
+				ms_hold_kick(space, vcpu); /* IPI lost? again */
+				kicked = ktime_get_ns();
+			}
+		}
+	}
+}
+
 /*
  * Hold every vCPU of the space's VM out of guest mode. Locks, in KVM's
  * order: kvm->lock (no vCPU comes online during the hold), then the mutex
- * of each vCPU not in KVM_RUN; the caller takes slots_lock afterwards.
- * kvm_make_all_cpus_request() with KVM_REQUEST_WAIT kicks the vCPUs in
- * guest mode and waits until they have left it; it never waits for a
- * halted vCPU or a thread in userspace. Exit handling that began before
- * the gate closed (a page fault looking up a memslot, say) runs under
- * kvm->srcu: after the grace period none is left.
+ * of each vCPU not in KVM_RUN; the commit's KVM ioctls take slots_lock
+ * afterwards, one at a time. Exit handling that began before the gate
+ * closed (a page fault looking up a memslot, say) runs under kvm->srcu:
+ * after the grace period none is left.
  */
 int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *vh)
 {
@@ -178,7 +240,7 @@ int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *vh)
 		else
 			parked += ms_hold_park_vcpu(h, &h->vcpu[i], vcpu);
 	}
-	kvm_make_all_cpus_request(kvm, MS_REQ_HOLD | KVM_REQUEST_WAIT);
+	ms_hold_gate(kvm, space, h->nr_vcpus);
 	synchronize_srcu_expedited(&kvm->srcu);
 	trace_memslot_hold(space->id, h->nr_vcpus, in_user, parked);
 	return 0;

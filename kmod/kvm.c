@@ -1,44 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The module's only door into KVM. See kvm.h. */
+/*
+ * The module's door into KVM, with kvm-hold.c (see kvm.h). Everything
+ * here is KVM's public ABI, the same on every kernel: the VM file's own
+ * ioctls (KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG,
+ * KVM_CLEAR_DIRTY_LOG, KVM_CHECK_EXTENSION, KVM_ENABLE_CAP), issued in
+ * the VMM's context, plus kvm_get_kvm() and kvm_put_kvm(), which KVM
+ * exports to every GPL module. KVM checks that an ioctl comes from the
+ * VM's own address space and takes its arguments from user memory: the
+ * module keeps a scratch buffer in the VMM's address space for them
+ * (ms_kvm_ubuf_reserve()). Documentation/design.rst, "One door into KVM",
+ * lists each interaction and what a future kernel would have to change
+ * to break it.
+ */
 #include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
+#include <linux/magic.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
-#include <net/netlink.h>
+#include <linux/sched/mm.h>
 
 #include "kvm.h"
 #include "range.h"
 
 /*
+ * Is @file a VM as KVM_CREATE_VM makes them: an anonymous-inode file
+ * named "kvm-vm"? Only kernel code names anonymous inodes, and no other
+ * code uses that name, so its private data is KVM's struct kvm.
+ */
+static bool ms_kvm_file_is_vm(struct file *file)
+{
+	return file->f_inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(file_dentry(file)->d_name.name, "kvm-vm") &&
+	       file->f_op->unlocked_ioctl;
+}
+
+/*
  * The VM behind @fd in the calling process, referenced, and its file in
  * *@filep (KVM's own ioctls are issued on it). A generic netlink doit runs
  * in the sender's context, so @fd is the caller's own, as rtnetlink
- * resolves IFLA_NET_NS_FD.
+ * resolves IFLA_NET_NS_FD. -EBADF: not open; -EINVAL: not a KVM VM;
+ * -EPERM: another process's VM.
  */
-struct kvm *ms_kvm_get_vm(int fd, struct file **filep,
-			  const struct nlattr *attr,
-			  struct netlink_ext_ack *extack)
+struct kvm *ms_kvm_get_vm(int fd, struct file **filep)
 {
 	struct kvm *kvm = ERR_PTR(-EINVAL);
-	struct fd f;
+	struct fd f = fdget(fd);
 
-	if (fd < 0) {
-		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not a file descriptor", fd);
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	}
-	f = fdget(fd);
-	if (!fd_file(f)) {
-		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not open", fd);
-		return ERR_PTR(-EBADF);
-	}
-	if (!file_is_kvm(fd_file(f))) {
-		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not a KVM VM", fd);
+	if (!ms_kvm_file_is_vm(fd_file(f)))
 		goto out_fdput;
-	}
 	kvm = fd_file(f)->private_data;
 	if (kvm->mm != current->mm) {
-		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
-					"vm-fd %d: the VM belongs to another process", fd);
 		kvm = ERR_PTR(-EPERM);
 		goto out_fdput;
 	}
@@ -95,32 +110,66 @@ void ms_kvm_ubuf_free(struct ms_kvm_ubuf *u)
 }
 
 /*
- * VM ioctl @cmd through the VM file, its @len-byte request @req copied to
- * the head of @u, in the owner's context (KVM refuses any other mm).
+ * Make the space's kept scratch (in the owner's address space) at least
+ * @size bytes, before a commit or a dirty-log read needs it.
  */
-static int ms_kvm_vm_ioctl(struct ms_space *space, unsigned int cmd,
-			   const void *req, size_t len, struct ms_kvm_ubuf *u)
+int ms_kvm_ubuf_reserve(struct ms_space *space, u64 size)
 {
-	struct file *file = space->vm.file;
+	lockdep_assert_held(&space->lock);
+	if (space->ubuf.size >= size)
+		return 0;
+	ms_kvm_ubuf_free(&space->ubuf);
+	return ms_kvm_ubuf_alloc(&space->ubuf, size);
+}
 
-	if (current->mm != space->vm.kvm->mm)
+/*
+ * VM ioctl @cmd on @file, its @len-byte request @req copied to the head of
+ * @u, in the VM's own address space (KVM refuses any other).
+ */
+static long ms_kvm_file_ioctl(struct file *file, struct kvm *kvm,
+			      unsigned int cmd, const void *req, size_t len,
+			      const struct ms_kvm_ubuf *u)
+{
+	if (current->mm != kvm->mm)
 		return -EPERM;
+	if (len > u->size)
+		return -ENOBUFS;
 	if (copy_to_user((void __user *)u->addr, req, len))
 		return -EFAULT;
 	return file->f_op->unlocked_ioctl(file, cmd, u->addr);
 }
 
+static int ms_kvm_vm_ioctl(struct ms_space *space, unsigned int cmd,
+			   const void *req, size_t len,
+			   const struct ms_kvm_ubuf *u)
+{
+	return ms_kvm_file_ioctl(space->vm.file, space->vm.kvm, cmd, req, len,
+				 u);
+}
+
+/* KVM_CHECK_EXTENSION on the VM (its argument is a value, not memory). */
+static long ms_kvm_check_extension(const struct ms_binding *vm, long cap)
+{
+	return vm->file->f_op->unlocked_ioctl(vm->file, KVM_CHECK_EXTENSION,
+					      cap);
+}
+
+static u32 ms_kvm_slot_id(const struct ms_space *space, u32 idx)
+{
+	return (space->vm.as_id << 16) | (space->vm.slot_base + idx);
+}
+
 /*
  * KVM_GET_DIRTY_LOG of slot @idx through the VM file: KVM copies the
  * slot's log to the user bitmap *@bits in @u, and resets it unless the VM
- * has manual protect (see ms_kvm_clear_dirty_log()). The caller
- * runs in the owner's context and does not hold slots_lock.
+ * has manual protect (see ms_kvm_clear_dirty_log()). The caller runs in
+ * the owner's context.
  */
 int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
-			 struct ms_kvm_ubuf *u, void __user **bits)
+			 const struct ms_kvm_ubuf *u, void __user **bits)
 {
 	struct kvm_dirty_log log = {
-		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+		.slot = ms_kvm_slot_id(space, idx),
 		.dirty_bitmap = (void __user *)(u->addr + MS_KVM_UBUF_HDR),
 	};
 
@@ -135,10 +184,10 @@ int ms_kvm_get_dirty_log(struct ms_space *space, u32 idx,
  * is a multiple of 64, and so is @n unless the range ends the slot.
  */
 int ms_kvm_clear_dirty_log(struct ms_space *space, u32 idx, u64 first, u64 n,
-			   void __user *bits, struct ms_kvm_ubuf *u)
+			   void __user *bits, const struct ms_kvm_ubuf *u)
 {
 	struct kvm_clear_dirty_log log = {
-		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+		.slot = ms_kvm_slot_id(space, idx),
 		.num_pages = n,
 		.first_page = first,
 		.dirty_bitmap = bits,
@@ -147,25 +196,19 @@ int ms_kvm_clear_dirty_log(struct ms_space *space, u32 idx, u64 first, u64 n,
 	return ms_kvm_vm_ioctl(space, KVM_CLEAR_DIRTY_LOG, &log, sizeof(log), u);
 }
 
-/* Does the VM's KVM offer the dirty-log mode @vm->dirty_protect? */
-int ms_kvm_check_dirty_protect(const struct ms_binding *vm,
-			       const struct nlattr *attr,
-			       struct netlink_ext_ack *extack)
+/*
+ * Does the VM's KVM offer the dirty-log mode @vm->dirty_protect? 0, or
+ * -EOPNOTSUPP with what it offers in *@offered.
+ */
+int ms_kvm_check_dirty_protect(const struct ms_binding *vm, u32 *offered)
 {
-	struct file *file = vm->file;
-	long offered;
+	long caps = ms_kvm_check_extension(vm,
+					   KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
 
-	offered = file->f_op->unlocked_ioctl(file, KVM_CHECK_EXTENSION,
-					     KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
-	if (offered < 0)
-		return offered;
-	if (vm->dirty_protect & ~offered) {
-		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
-					"dirty-log-protect 0x%x: this VM's KVM offers 0x%lx",
-					vm->dirty_protect, offered);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	if (caps < 0)
+		return caps;
+	*offered = caps;
+	return vm->dirty_protect & ~caps ? -EOPNOTSUPP : 0;
 }
 
 /*
@@ -179,68 +222,88 @@ int ms_kvm_set_dirty_protect(const struct ms_binding *vm)
 		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 		.args[0] = vm->dirty_protect,
 	};
-	struct file *file = vm->file;
 	struct ms_kvm_ubuf u;
 	int err;
 
 	err = ms_kvm_ubuf_alloc(&u, sizeof(cap));
 	if (err)
 		return err;
-	if (copy_to_user((void __user *)u.addr, &cap, sizeof(cap)))
-		err = -EFAULT;
-	else
-		err = file->f_op->unlocked_ioctl(file, KVM_ENABLE_CAP, u.addr);
+	err = ms_kvm_file_ioctl(vm->file, vm->kvm, KVM_ENABLE_CAP, &cap,
+				sizeof(cap), &u);
 	ms_kvm_ubuf_free(&u);
 	return err;
 }
 
-u32 ms_kvm_nr_as_ids(struct kvm *kvm)
+/* Memslot address spaces of the VM (KVM_CAP_MULTI_ADDRESS_SPACE; 1 if none). */
+u32 ms_kvm_nr_as_ids(const struct ms_binding *vm)
 {
-	return memslot_compat_nr_as_ids(kvm);
+	long n = ms_kvm_check_extension(vm, KVM_CAP_MULTI_ADDRESS_SPACE);
+
+	return n > 0 ? n : 1;
 }
 
-u32 ms_kvm_max_user_slots(void)
+/* User memslots a VM of this KVM may have (KVM_CAP_NR_MEMSLOTS). */
+u32 ms_kvm_max_user_slots(const struct ms_binding *vm)
 {
-	return KVM_USER_MEM_SLOTS;
-}
+	long n = ms_kvm_check_extension(vm, KVM_CAP_NR_MEMSLOTS);
 
-/* The VM's slots_lock, held across a commit (one hold for all its steps). */
-void ms_kvm_lock(struct ms_space *space)
-{
-	lockdep_assert_held(&space->lock);
-	mutex_lock(&space->vm.kvm->slots_lock);
-}
-
-void ms_kvm_unlock(struct ms_space *space)
-{
-	mutex_unlock(&space->vm.kvm->slots_lock);
+	return n > 0 ? n : 0;
 }
 
 /*
- * Make slot @idx of the space's block look like @st (size 0: delete it).
- * KVM moves a slot or changes its dirty-logging flag in one step; anything
- * else on an existing slot is the caller's delete + create.
+ * Make slot @idx of the space's block look like @st (size 0: delete it),
+ * with KVM_SET_USER_MEMORY_REGION through the VM file, whose request goes
+ * in the space's scratch (reserved). KVM moves a slot or changes its
+ * dirty-logging flag in one step; anything else on an existing slot is
+ * the caller's delete + create. Each call takes KVM's slots_lock itself.
  */
 int ms_kvm_set_slot(struct ms_space *space, u32 idx,
 		    const struct ms_slot_state *st)
 {
-	struct memslot_compat_region mem = {
-		.slot = (space->vm.as_id << 16) | (space->vm.slot_base + idx),
+	struct kvm_userspace_memory_region mem = {
+		.slot = ms_kvm_slot_id(space, idx),
 		.flags = st->size ? st->kvm_flags : 0,
 		.guest_phys_addr = st->gpa,
 		.memory_size = st->size,
 		.userspace_addr = st->size ? st->hva : 0,
 	};
 
-	lockdep_assert_held(&space->vm.kvm->slots_lock);
-	return __kvm_set_memory_region(space->vm.kvm, &mem);
+	lockdep_assert_held(&space->lock);
+	return ms_kvm_vm_ioctl(space, KVM_SET_USER_MEMORY_REGION, &mem,
+			       sizeof(mem), &space->ubuf);
 }
 
 /*
- * Delete every slot of @mr; used on teardown, where nothing can fail. A
- * slot KVM no longer has (the VMM deleted it itself) is gone already; the
- * refusal is counted as a KVM error, not a bug. The caller holds
- * ms_kvm_lock().
+ * From the teardown worker, a kernel thread: enter the VM's address space
+ * (kthread_use_mm()), so that KVM takes the VM file's ioctls from it, as
+ * vhost does for its workers. False if the VMM's address space is gone:
+ * then no process can issue an ioctl on the VM any more, and its slots go
+ * with it.
+ */
+bool ms_kvm_enter_mm(struct ms_space *space)
+{
+	struct mm_struct *mm = space->vm.kvm->mm;
+
+	if (WARN_ON_ONCE(!(current->flags & PF_KTHREAD)) ||
+	    !mmget_not_zero(mm))
+		return false;
+	kthread_use_mm(mm);
+	return true;
+}
+
+void ms_kvm_leave_mm(struct ms_space *space)
+{
+	struct mm_struct *mm = space->vm.kvm->mm;
+
+	kthread_unuse_mm(mm);
+	mmput_async(mm);
+}
+
+/*
+ * Delete every slot of @mr; used on teardown, in the VM's address space,
+ * where nothing can fail. A slot KVM no longer has (the VMM deleted it
+ * itself) is gone already; the refusal is counted as a KVM error, not a
+ * bug.
  */
 void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
 {
@@ -250,5 +313,4 @@ void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr)
 	for (i = 0; i < mr->nr_slots; i++)
 		if (ms_kvm_set_slot(space, mr->slots[i], &none))
 			space->stats.failed++;
-	ms_range_give_slots(space, mr);
 }

@@ -15,7 +15,6 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "dirty.h"
 #include "dma.h"
 #include "netlink.h"
 #include "kvm.h"
@@ -282,7 +281,6 @@ int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
 	space = ms_lookup_space(skb, info, false);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	ms_dirty_scratch_release(space);
 	ms_space_destroy(space);
 	/* the caller waits for its own VM's slots and pins to go */
 	err = ms_space_wait_cleared(space);
@@ -290,23 +288,47 @@ int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* The VM behind the vm-fd attribute @attr, or why not in @extack. */
+static struct kvm *ms_get_vm(const struct nlattr *attr, struct file **filep,
+			     struct netlink_ext_ack *extack)
+{
+	int fd = nla_get_s32(attr);
+	struct kvm *kvm;
+
+	if (fd < 0) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not a file descriptor", fd);
+		return ERR_PTR(-EBADF);
+	}
+	kvm = ms_kvm_get_vm(fd, filep);
+	if (kvm == ERR_PTR(-EBADF))
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not open", fd);
+	else if (kvm == ERR_PTR(-EINVAL))
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr, "vm-fd %d is not a KVM VM", fd);
+	else if (kvm == ERR_PTR(-EPERM))
+		NL_SET_ERR_MSG_ATTR_FMT(extack, attr,
+					"vm-fd %d: the VM belongs to another process", fd);
+	return kvm;
+}
+
 /* Check the slot block and address space of a binding against KVM's limits. */
 static int ms_check_binding(const struct ms_binding *vm, struct genl_info *info)
 {
+	u32 offered, max_slots = ms_kvm_max_user_slots(vm);
 	struct nlattr **tb = info->attrs;
+	int err;
 
-	if ((u64)vm->slot_base + vm->slot_count > ms_kvm_max_user_slots()) {
+	if ((u64)vm->slot_base + vm->slot_count > max_slots) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_SLOT_COUNT],
 					"slots %u..%llu exceed KVM's %u user memslots",
 					vm->slot_base,
 					(u64)vm->slot_base + vm->slot_count - 1,
-					ms_kvm_max_user_slots());
+					max_slots);
 		return -ERANGE;
 	}
-	if (vm->as_id >= ms_kvm_nr_as_ids(vm->kvm)) {
+	if (vm->as_id >= ms_kvm_nr_as_ids(vm)) {
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[MEMSLOT_A_SPACE_AS_ID],
 					"as-id %u: this VM has %u address spaces",
-					vm->as_id, ms_kvm_nr_as_ids(vm->kvm));
+					vm->as_id, ms_kvm_nr_as_ids(vm));
 		return -ERANGE;
 	}
 	if (vm->max_slot_size & (MS_PAGE_SIZE - 1)) {
@@ -329,11 +351,15 @@ static int ms_check_binding(const struct ms_binding *vm, struct genl_info *info)
 				    "dirty-log-protect: initially-set needs manual-protect");
 		return -EINVAL;
 	}
-	if (vm->dirty_protect)
-		return ms_kvm_check_dirty_protect(vm,
-						  tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT],
-						  info->extack);
-	return 0;
+	if (!vm->dirty_protect)
+		return 0;
+	err = ms_kvm_check_dirty_protect(vm, &offered);
+	if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack,
+					tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT],
+					"dirty-log-protect 0x%x: this VM's KVM offers 0x%x",
+					vm->dirty_protect, offered);
+	return err;
 }
 
 int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
@@ -361,8 +387,7 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 		vm.max_slot_size = nla_get_u64(tb[MEMSLOT_A_SPACE_MAX_SLOT_SIZE]);
 	if (tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT])
 		vm.dirty_protect = nla_get_u32(tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT]);
-	vm.kvm = ms_kvm_get_vm(nla_get_s32(tb[MEMSLOT_A_SPACE_VM_FD]), &vm.file,
-			       tb[MEMSLOT_A_SPACE_VM_FD], info->extack);
+	vm.kvm = ms_get_vm(tb[MEMSLOT_A_SPACE_VM_FD], &vm.file, info->extack);
 	if (IS_ERR(vm.kvm)) {
 		err = PTR_ERR(vm.kvm);
 		goto out_put_space;

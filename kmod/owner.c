@@ -24,7 +24,6 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "dirty.h"
 #include "owner.h"
 #include "space.h"
 
@@ -143,7 +142,6 @@ static void ms_destroy_while(struct ms_space *(*next)(void *arg), void *arg)
 		mutex_unlock(&ms_owners_lock);
 		if (!space)
 			return;
-		ms_dirty_scratch_release(space); /* in the owner's context */
 		ms_space_destroy(space);
 		ms_space_put(space);
 	}

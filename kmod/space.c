@@ -196,20 +196,26 @@ static void ms_space_clear(struct ms_space *space)
 	struct ms_backing *backing;
 	struct ms_mrange *mr;
 	unsigned long id;
+	bool in_mm;
 
 	mutex_lock(&space->lock);
 	ms_staged_free(ms_staged_take(space));
-	if (space->vm.kvm)
-		ms_kvm_lock(space); /* one hold for all the ranges */
+	/* KVM takes the VM's ioctls only from the VMM's address space */
+	in_mm = space->vm.kvm && ms_kvm_enter_mm(space);
 	ms_dma_unbind_space(space); /* no DMA before the pins go */
 	xa_for_each(&space->ranges, id, mr) {
-		ms_kvm_unmap_range(space, mr);
+		if (in_mm && !ms_kvm_ubuf_reserve(space, MS_KVM_UBUF_HDR))
+			ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);
 		ms_range_give_slots(space, mr);
 		ms_range_destroy(space, mr);
 	}
+	if (in_mm) {
+		ms_kvm_ubuf_free(&space->ubuf);
+		ms_kvm_leave_mm(space);
+	}
+	space->ubuf.size = 0; /* else it went with the owner's address space */
 	if (space->vm.kvm) {
-		ms_kvm_unlock(space);
 		ms_binding_unclaim(space);
 		/* the VM may go with the space */
 		ms_kvm_put_vm_sync(space->vm.kvm, space->vm.file);

@@ -115,8 +115,8 @@ struct ms_space {
 	struct ms_stats stats;
 	struct ms_dma *dma;		/* bound VFIO container, or NULL */
 	u32 nr_dma;			/* ranges pinned for DMA */
-	/* the owner's scratch for KVM's dirty-log ioctls, kept; dirty.c */
-	struct ms_kvm_ubuf dirty_ubuf;
+	/* scratch in the owner's address space for KVM's ioctls; kvm.c */
+	struct ms_kvm_ubuf ubuf;
 };
 
 int ms_space_init(void);

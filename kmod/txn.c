@@ -760,8 +760,7 @@ static void ms_txn_undo_step(struct ms_txn *t, u32 k)
 }
 
 /*
- * Before the KVM steps (and outside slots_lock, which KVM's ioctl takes):
- * move the dirty logs the steps drop into the backings' bits, with the
+ * Before the KVM steps: move the dirty logs the steps drop into the backings' bits, with the
  * scratch @sc allocated before the hold.
  */
 static int ms_txn_harvest(struct ms_txn *t, struct ms_dirty_scratch *sc)
@@ -783,14 +782,13 @@ static int ms_txn_harvest(struct ms_txn *t, struct ms_dirty_scratch *sc)
 	return err;
 }
 
-/* Run the steps under slots_lock; on failure undo those taken. */
+/* Run the steps; on failure undo those taken. */
 static int ms_txn_run_steps(struct ms_txn *t)
 {
 	struct ms_step *s;
 	int err = 0;
 	u32 k;
 
-	ms_kvm_lock(t->space);
 	for (k = 0; k < t->n_steps; k++) {
 		err = ms_run_step(t, k);
 		if (err)
@@ -805,7 +803,6 @@ static int ms_txn_run_steps(struct ms_txn *t)
 		while (k--)
 			ms_txn_undo_step(t, k);
 	}
-	ms_kvm_unlock(t->space);
 	return err;
 }
 
@@ -863,8 +860,8 @@ static int ms_txn_commit(struct ms_txn *t)
 	err = ms_txn_dma_apply(t);
 	if (err)
 		goto out;
-	err = t->n_harvest ?
-	      ms_dirty_scratch_get(t->space, &sc, t->harvest_pages) : 0;
+	/* KVM's requests and harvested logs go through the owner's memory */
+	err = ms_dirty_scratch_get(t->space, &sc, t->harvest_pages);
 	if (err)
 		goto err_put_scratch;
 	held = ms_txn_holds(t);
