@@ -2,11 +2,12 @@
 # memslot top-level build. See README.
 #
 #   make deps       install the Debian packages the project needs (apt)
-#   make            module for the newest installed 6.1 and 6.12 kernels
-#                   (KVER=<release> for one, e.g. KVER=$(uname -r) on a host),
+#   make            module for the newest installed 6.1 and 6.12 kernels and
+#                   7.3 (fetched into build/ by tools/kbuild-7.sh; KVER=<release>
+#                   for one, e.g. KVER=$(uname -r) on a host),
 #                   libmemslot, tools, selftests
 #   make check      unit tests (ASan+UBSan), spec/codegen and checkpatch
-#                   checks, then the kselftests in a VM on 6.1 and 6.12
+#                   checks, then the kselftests in a VM on 6.1, 6.12, 7.3
 #   make demo       boot the test VM and run the demo
 #   make bench      memslot-bench in the test VM: figures and ratios against
 #                   plain KVM ioctls measured in the same run
@@ -25,12 +26,21 @@ SHELL := /bin/bash
 
 newest = $(shell ls -d /usr/src/linux-headers-$(1)*-amd64 2>/dev/null | \
 	sed 's|.*/linux-headers-||' | sort -V | tail -n1)
+# The current kernel, which bookworm's apt does not carry: fetched and
+# mended for this toolchain into build/kernel-$(KVER7) by tools/kbuild-7.sh.
+KVER7 := 7.3.4+deb13-amd64
 ifeq ($(KVER),)
-KVERS := $(call newest,6.1.) $(call newest,6.12.)
+KVERS := $(call newest,6.1.) $(call newest,6.12.) $(KVER7)
 else
 KVERS := $(KVER)
 endif
-kdir = $(firstword $(wildcard /lib/modules/$(1)/build) /usr/src/linux-headers-$(1))
+kdir = $(firstword $(wildcard /lib/modules/$(1)/build) \
+	$(wildcard $(B)/kernel-$(1)/root/usr/src/linux-headers-$(1)) \
+	/usr/src/linux-headers-$(1))
+# The same in a recipe's shell loop, for the kernel in $$v.
+sh_kdir = k=/lib/modules/$$v/build; \
+	[ -d $$k ] || k=$(B)/kernel-$$v/root/usr/src/linux-headers-$$v; \
+	[ -d $$k ] || k=/usr/src/linux-headers-$$v
 
 all: modules lib tools selftests
 
@@ -45,22 +55,27 @@ $(KSRC)/.memslot-extracted:
 $(KSRC61)/.memslot-extracted:
 	@tools/ksrc.sh 6.1 $(KSRC61)
 ksrc: $(KSRC)/.memslot-extracted
+kernel7:
+	@$(if $(filter $(KVER7),$(KVERS)),tools/kbuild-7.sh $(KVER7) >/dev/null)
 
 # One build directory per kernel (kbuild builds next to the sources).
 # drivers/vfio/vfio.h (the IOMMU backend ops) comes from the kernel
 # source of the same series: vfio_internal.h in the build directory.
 # Another kernel: VFIO_H=<its source>/drivers/vfio/vfio.h.
-modules: $(KSRC)/.memslot-extracted $(KSRC61)/.memslot-extracted
+modules: $(KSRC)/.memslot-extracted $(KSRC61)/.memslot-extracted kernel7
 	@test -n "$(strip $(KVERS))" || { echo "no kernel headers: make deps" >&2; exit 1; }
 	@set -e; for v in $(KVERS); do \
 		d=$(B)/kmod-$$v; mkdir -p $$d; \
 		for f in $(TOP)/kmod/*.[ch] $(TOP)/kmod/Kbuild $(TOP)/kmod/include; do \
 			ln -sfn $$f $$d/; done; \
 		case $$v in 6.1.*) h=$(KSRC61)/drivers/vfio/vfio.h;; \
+			7.*) h=$(B)/src-$$(echo $$v | cut -d. -f1,2)/drivers/vfio/vfio.h;; \
 			*) h=$(KSRC)/drivers/vfio/vfio.h;; esac; \
 		ln -sfn $(or $(VFIO_H),$$h) $$d/vfio_internal.h; \
 		echo "  KMOD    $$v"; \
-		$(MAKE) -s -C $(call kdir,$$v) M=$$d W=1 \
+		$(sh_kdir); \
+		$(MAKE) -s -C $$k M=$$d W=1 \
+			$$(cat $(B)/kernel-$$v/kbuild.args 2>/dev/null) \
 			MEMSLOT_VERSION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
 			modules 2>&1 | grep -v 'Skipping BTF generation' || true; \
 		test -f $$d/memslot.ko; \
@@ -106,6 +121,10 @@ check-static: ksrc
 	@tools/ynl-regen.sh $(KSRC) --check
 	@$(CHECKPATCH) -f $(KMOD_SRC) kmod/test/*.c && echo "checkpatch: clean"
 
+# memslot.ko imports from KVM only kvm_get_kvm/kvm_put_kvm, on every kernel.
+check-kvm-abi: modules
+	@tools/check-kvm-abi.sh $(KVERS)
+
 vm-test: all
 	@tools/vm/run-tests.sh $(KVERS)
 
@@ -141,4 +160,5 @@ distclean: clean
 	rm -rf $(B)
 
 .PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
-	check-static vm-test demo bench fuzz check-debug vm-shell install clean distclean
+	check-static check-kvm-abi kernel7 vm-test demo bench fuzz check-debug vm-shell \
+	install clean distclean

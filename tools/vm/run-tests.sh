@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run the kselftests in the test VM for each kernel release given.
 # Prints the TAP lines, one "<kver>: N passed, N failed, N skipped" line per
-# kernel, and exits non-zero if anything failed.
+# kernel, and exits non-zero if anything failed. VM_JOBS=N runs the
+# kernels' VMs N at a time (each TCG VM keeps one core busy), printing
+# each kernel's lines, in order, once it is done.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tests=(memslot_genl_test memslot_vm_test memslot_txn_test memslot_atomic_test
@@ -26,17 +28,43 @@ vm() {
 		"$top/build/kmod-$v/memslot.ko" "$out" \
 		"${progs[@]}" "$top/tools/memslotctl:bin"
 	if ! python3 "$top/tools/vm/results.py" "$out/results.log" "$label"; then
-		rc=1
 		echo "# $label: last lines of the console ($out/console.log):"
 		tail -n 25 "$out/console.log" | sed 's/^/#   /'
+		return 1
 	fi
 }
 
-for v in "$@"; do
-	vm "$v" "$top/build/vm-$v" "$v" quiet "${tests[@]}"
+# Every VM of kernel $1; non-zero if anything failed.
+kernel() {
+	local v=$1 r=0
+	vm "$v" "$top/build/vm-$v" "$v" quiet "${tests[@]}" || r=1
 	# interrupt remapping off: the IOMMU backend's isolation check
 	[ "${VM_NOIR:-1}" = 0 ] ||
 		vm "$v" "$top/build/vm-$v-noir" "$v/intremap=off" \
-			"quiet intremap=off" memslot_isolation_test
+			"quiet intremap=off" memslot_isolation_test || r=1
+	return $r
+}
+
+jobs=${VM_JOBS:-1}
+if [ "$jobs" -le 1 ]; then
+	for v in "$@"; do
+		kernel "$v" || rc=1
+	done
+	exit $rc
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+i=0
+for v in "$@"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n || true
+	done
+	(kernel "$v" >"$tmp/$i.out" 2>&1; echo $? >"$tmp/$i.rc") &
+	i=$((i + 1))
+done
+wait
+for ((j = 0; j < i; j++)); do
+	cat "$tmp/$j.out"
+	[ "$(cat "$tmp/$j.rc" 2>/dev/null)" = 0 ] || rc=1
 done
 exit $rc

@@ -25,21 +25,36 @@ cp "$here/init" "$root/init"
 chmod +x "$root/init"
 cp "$ko" "$root/opt/memslot/memslot.ko"
 
-# Kernel modules the tests need, with their dependencies; none for a kernel
+# The kernel and its modules: installed (/boot, /lib/modules), or unpacked
+# into build/kernel-KVER by tools/fetch-kernel.sh (7.x); none for a kernel
 # of our own (VM_KERNEL=its bzImage), which has them built in.
-kernel=${VM_KERNEL:-/boot/vmlinuz-$kver}
+kroot=
+unpacked=$here/../../build/kernel-$kver/root
+if [ ! -e "/boot/vmlinuz-$kver" ] && [ -d "$unpacked" ]; then
+	kroot=$(cd "$unpacked" && pwd)
+fi
+if [ -n "${VM_KERNEL:-}" ]; then
+	kernel=$VM_KERNEL
+elif [ -n "$kroot" ]; then
+	kernel=$kroot/usr/lib/modules/$kver/vmlinuz
+else
+	kernel=/boot/vmlinuz-$kver
+fi
+# Kernel modules the tests need, with their dependencies.
 [ -n "${VM_KERNEL:-}" ] || for m in kvm_amd vfio-pci vfio_iommu_type1; do
-	modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	modprobe -d "${kroot:-/}" -S "$kver" --show-depends "$m" |
+		awk '$1 == "insmod" { print $2 }'
 done | sort -u | while read -r f; do
-	mkdir -p "$root$(dirname "$f")"
-	cp "$f" "$root$f"
+	to=${f#"$kroot"}
+	mkdir -p "$root$(dirname "$to")"
+	cp "$f" "$root$to"
 done
 if [ -z "${VM_KERNEL:-}" ]; then
 	# busybox modprobe cannot hand .ko.xz to the kernel: store them plain
-	find "$root/lib/modules" -name '*.ko.xz' -exec xz -d {} +
-	cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
+	find "$root" -name '*.ko.xz' -exec xz -d {} +
+	cp "${kroot}"/lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \
 		"$root/lib/modules/$kver/" 2>/dev/null || true
-	depmod -b "$root" "$kver"
+	depmod -b "$root" "$kver" 2>/dev/null # 7.x ships no modules.builtin
 fi
 
 # Programs and the shared objects they load (same paths as on the host).
