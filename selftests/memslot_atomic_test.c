@@ -490,8 +490,10 @@ static void vmm_stream(void *arg, int out)
 	    nlc_space_new(&self->c, "doomed", &self->r))
 		exit(1);
 	self->space = self->r.sp[0].id;
-	if (start_vm(self, 2) || relayout(self))
+	if (start_vm(self, 2) || relayout(self)) {
+		fprintf(stderr, "# vmm_stream: setup failed: %s\n", self->r.msg);
 		exit(1);
+	}
 	{
 		struct guest_loop l = {
 			.base = R_GPA, .len = R_LEN, .a = PAT_A, .b = PAT_B,
@@ -505,6 +507,8 @@ static void vmm_stream(void *arg, int out)
 	while (!relayout(self))
 		if (write(out, "c", 1) != 1)
 			break;
+	fprintf(stderr, "# vmm_stream: commit failed: %d %s\n", self->r.err,
+		self->r.msg);
 	exit(1);
 }
 
