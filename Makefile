@@ -74,8 +74,8 @@ modules: $(KSRC)/.memslot-extracted $(KSRC61)/.memslot-extracted kernel7
 		ln -sfn $(or $(VFIO_H),$$h) $$d/vfio_internal.h; \
 		echo "  KMOD    $$v"; \
 		$(sh_kdir); \
-		$(MAKE) -s -C $$k M=$$d W=1 \
-			$$(cat $(B)/kernel-$$v/kbuild.args 2>/dev/null) \
+		a=; case $$k in $(B)/*) a=$$(cat $(B)/kernel-$$v/kbuild.args);; esac; \
+		$(MAKE) -s -C $$k M=$$d W=1 $$a \
 			MEMSLOT_VERSION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
 			modules 2>&1 | grep -v 'Skipping BTF generation' || true; \
 		test -f $$d/memslot.ko; \

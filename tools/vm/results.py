@@ -41,6 +41,8 @@ def judge(lines, label):
                 prog, prog_fails = word[1], 0
                 print(f"# {label}: {prog}")
             elif word[0] == "exit":
+                if len(word) > 3:
+                    print(f"# {label}: {word[1]} took {word[3]}")
                 if word[2] != "0" and prog_fails == 0:
                     failed += 1
                     problems.append(f"{word[1]} exited {word[2]} "
