@@ -22,6 +22,7 @@
 #ifndef LIBMEMSLOT_H
 #define LIBMEMSLOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
