@@ -144,11 +144,27 @@ vm-shell: all
 		$(addprefix $(TOP)/selftests/,memslot_genl_test memslot_vm_test memslot_lib_test memslot_module_test) \
 		$(TOP)/tools/memslotctl:bin
 
+# make install [KVER=...] [PREFIX=/usr/local] [DESTDIR=...]: the module of
+# KVER (the first kernel built otherwise) under DESTDIR/lib/modules/KVER/
+# updates (depmod only when installing into the running system), the
+# library, header and .pc under PREFIX, the tools and the man page.
+PREFIX ?= /usr/local
+IKVER := $(firstword $(KVERS))
 install: all
-	$(MAKE) -C $(call kdir,$(firstword $(KVERS))) M=$(B)/kmod-$(firstword $(KVERS)) modules_install
-	$(MAKE) -C lib install
-	install -D -m 755 tools/memslotctl $(DESTDIR)$(or $(PREFIX),/usr/local)/sbin/memslotctl
-	install -D -m 755 tools/memslot-demo $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/memslot-demo
+	$(MAKE) -s -C $(call kdir,$(IKVER)) M=$(B)/kmod-$(IKVER) \
+		INSTALL_MOD_PATH=$(DESTDIR) $(if $(DESTDIR),DEPMOD=true) modules_install
+	$(MAKE) -s -C lib install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -D -m 755 tools/memslotctl $(DESTDIR)$(PREFIX)/sbin/memslotctl
+	install -D -m 755 tools/memslot-demo $(DESTDIR)$(PREFIX)/bin/memslot-demo
+	install -D -m 644 Documentation/man/memslotctl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/memslotctl.8
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(IKVER)/updates/memslot.ko*
+	$(if $(DESTDIR),,depmod $(IKVER))
+	$(MAKE) -s -C lib uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	rm -f $(DESTDIR)$(PREFIX)/sbin/memslotctl $(DESTDIR)$(PREFIX)/bin/memslot-demo \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/memslotctl.8
 
 clean:
 	rm -rf $(filter-out $(KSRC) $(KSRC61),$(wildcard $(B)/*))
@@ -161,4 +177,4 @@ distclean: clean
 
 .PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
 	check-static check-kvm-abi kernel7 vm-test demo bench fuzz check-debug vm-shell \
-	install clean distclean
+	install uninstall clean distclean

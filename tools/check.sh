@@ -58,6 +58,13 @@ st=$?
 sed 's/^/#   /' "$log/kvm-abi.log"
 result "memslot.ko reaches KVM only through its public ABI (nm -u against KVM's exports)" $st
 
+# make install into a DESTDIR, and make uninstall.
+tools/check-install.sh "$(make -s --no-print-directory kvers | cut -d' ' -f1)" \
+	>"$log/install.log" 2>&1
+st=$?
+sed 's/^/#   /' "$log/install.log"
+result "make install DESTDIR=... writes only there, a program links against it, make uninstall removes it" $st
+
 # 5. kselftests in the VM, per kernel, two VMs at a time.
 VM_JOBS=${VM_JOBS:-2} tools/vm/run-tests.sh $(make -s --no-print-directory kvers) |
 	tee "$log/vm.log"
