@@ -152,7 +152,8 @@ PREFIX ?= /usr/local
 IKVER := $(firstword $(KVERS))
 install: all
 	$(MAKE) -s -C $(call kdir,$(IKVER)) M=$(B)/kmod-$(IKVER) \
-		INSTALL_MOD_PATH=$(DESTDIR) $(if $(DESTDIR),DEPMOD=true) modules_install
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),DEPMOD=true) modules_install
 	$(MAKE) -s -C lib install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	install -D -m 755 tools/memslotctl $(DESTDIR)$(PREFIX)/sbin/memslotctl
 	install -D -m 755 tools/memslot-demo $(DESTDIR)$(PREFIX)/bin/memslot-demo
