@@ -27,7 +27,8 @@ fi
 # booted so, this 6.12 build at times reports a KASAN wild access in
 # handle_edge_irq() during identify_cpu(), before any module loads (seen
 # once in three boots); the isolation check runs on the Debian kernels.
-VM_NOIR=0 VM_KERNEL=$dk/arch/x86/boot/bzImage VM_TIMEOUT=4000 VM_TEST_TIMEOUT=1500 \
+# Its suite is split over two VMs, which run side by side.
+VM_SPLIT=1 VM_NOIR=0 VM_KERNEL=$dk/arch/x86/boot/bzImage VM_TIMEOUT=4000 VM_TEST_TIMEOUT=1500 \
 	tools/vm/run-tests.sh "$kver" | tee build/check/vm-debug.log
 passed=0 failed=0
 while read -r p f; do
