@@ -276,27 +276,27 @@ int ms_kvm_set_slot(struct ms_space *space, u32 idx,
 /*
  * From the teardown worker, a kernel thread: enter the VM's address space
  * (kthread_use_mm()), so that KVM takes the VM file's ioctls from it, as
- * vhost does for its workers. False if the VMM's address space is gone:
+ * vhost does for its workers. NULL if the VMM's address space is gone:
  * then no process can issue an ioctl on the VM any more, and its slots go
- * with it.
+ * with it. Else the caller leaves with ms_kvm_leave_mm() and, outside its
+ * locks, drops the address space with mmput(): it may be the last user
+ * (a thread of the VMM such as KVM's own vhost task outlived the socket),
+ * and the VMM's memory then goes in the worker, not in a later work.
  */
-bool ms_kvm_enter_mm(struct ms_space *space)
+struct mm_struct *ms_kvm_enter_mm(struct ms_space *space)
 {
 	struct mm_struct *mm = space->vm.kvm->mm;
 
 	if (WARN_ON_ONCE(!(current->flags & PF_KTHREAD)) ||
 	    !mmget_not_zero(mm))
-		return false;
+		return NULL;
 	kthread_use_mm(mm);
-	return true;
+	return mm;
 }
 
-void ms_kvm_leave_mm(struct ms_space *space)
+void ms_kvm_leave_mm(struct mm_struct *mm)
 {
-	struct mm_struct *mm = space->vm.kvm->mm;
-
 	kthread_unuse_mm(mm);
-	mmput_async(mm);
 }
 
 /*

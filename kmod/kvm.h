@@ -51,8 +51,8 @@ u32 ms_kvm_nr_as_ids(const struct ms_binding *vm);
 u32 ms_kvm_max_user_slots(const struct ms_binding *vm);
 int ms_kvm_set_slot(struct ms_space *space, u32 idx,
 		    const struct ms_slot_state *st);
-bool ms_kvm_enter_mm(struct ms_space *space);
-void ms_kvm_leave_mm(struct ms_space *space);
+struct mm_struct *ms_kvm_enter_mm(struct ms_space *space);
+void ms_kvm_leave_mm(struct mm_struct *mm);
 void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr);
 int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);
 u64 ms_kvm_release_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);

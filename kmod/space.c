@@ -19,9 +19,11 @@
  */
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
+#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
@@ -193,26 +195,27 @@ static void ms_binding_unclaim(struct ms_space *space)
 /* Remove every range from KVM and free ranges and backings. */
 static void ms_space_clear(struct ms_space *space)
 {
+	struct mm_struct *mm = NULL;
 	struct ms_backing *backing;
 	struct ms_mrange *mr;
 	unsigned long id;
-	bool in_mm;
 
 	mutex_lock(&space->lock);
 	ms_staged_free(ms_staged_take(space));
 	/* KVM takes the VM's ioctls only from the VMM's address space */
-	in_mm = space->vm.kvm && ms_kvm_enter_mm(space);
+	if (space->vm.kvm)
+		mm = ms_kvm_enter_mm(space);
 	ms_dma_unbind_space(space); /* no DMA before the pins go */
 	xa_for_each(&space->ranges, id, mr) {
-		if (in_mm && !ms_kvm_ubuf_reserve(space, MS_KVM_UBUF_HDR))
+		if (mm && !ms_kvm_ubuf_reserve(space, MS_KVM_UBUF_HDR))
 			ms_kvm_unmap_range(space, mr);
 		ms_layout_remove(&space->layout, &mr->r);
 		ms_range_give_slots(space, mr);
 		ms_range_destroy(space, mr);
 	}
-	if (in_mm) {
+	if (mm) {
 		ms_kvm_ubuf_free(&space->ubuf);
-		ms_kvm_leave_mm(space);
+		ms_kvm_leave_mm(mm);
 	}
 	space->ubuf.size = 0; /* else it went with the owner's address space */
 	if (space->vm.kvm) {
@@ -230,6 +233,8 @@ static void ms_space_clear(struct ms_space *space)
 	}
 	space->nr_backings = 0;
 	mutex_unlock(&space->lock);
+	if (mm)
+		mmput(mm);
 }
 
 /* The work of ms_space_destroy(): it owns the registry's reference. */
@@ -265,10 +270,16 @@ int ms_space_wait_cleared(struct ms_space *space)
 	return wait_for_completion_killable(&space->cleared);
 }
 
-/* Wait for every teardown queued so far (tests, module exit). */
+/*
+ * Wait for every teardown queued so far (tests, module exit), and for the
+ * files they released: a kernel thread's fput() defers the release (of
+ * the VM file, of the vCPU files the VMM's last mmput() unmapped), and the
+ * VM goes only with the last of them.
+ */
 void ms_space_flush(void)
 {
 	flush_workqueue(ms_wq);
+	flush_delayed_fput();
 }
 
 /*

@@ -485,10 +485,17 @@ static void vmm_stream(void *arg, int out)
 {
 	FIXTURE_DATA(atomic) *self = arg;
 
+	int err;
+
 	nlc_close(&self->c);
-	if (nlc_open(&self->c) ||
-	    nlc_space_new(&self->c, "doomed", &self->r))
+	err = nlc_open(&self->c);
+	if (!err)
+		err = nlc_space_new(&self->c, "doomed", &self->r);
+	if (err) {
+		fprintf(stderr, "# vmm_stream: no space: %d %s\n", err,
+			self->r.msg);
 		exit(1);
+	}
 	self->space = self->r.sp[0].id;
 	if (start_vm(self, 2) || relayout(self)) {
 		fprintf(stderr, "# vmm_stream: setup failed: %s\n", self->r.msg);
@@ -538,7 +545,8 @@ TEST_F_TIMEOUT(atomic, vmm_killed_mid_stream, 240)
 
 	pid = child_kill_after(vmm_stream, self, 50, &status);
 	ASSERT_LT(0, pid);
-	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child status %#x", status);
 
 	ASSERT_EQ(0, nlc_space_dump(&self->c, &self->r));
 	for (i = 0; i < self->r.n; i++)
