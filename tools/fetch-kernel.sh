@@ -18,19 +18,9 @@ stamp=$out/.fetched-$pkgver
 
 [ -f "$stamp" ] && exit 0
 echo "fetch-kernel: $kver ($pkgver from $suite) into ${out#$top/}"
-apt=$out/apt
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$out/debs" "$out/root"
-cat >"$apt/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian ${suite%-backports} main
-SRC
-aptq() {
-	apt-get -q -o Dir::Etc::sourcelist="$apt/sources.list" \
-		-o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" \
-		-o Dir::Cache="$apt/cache" -o Debug::NoLocking=1 \
-		-o APT::Sandbox::User="$(id -un)" "$@"
-}
-aptq update >/dev/null
+mkdir -p "$out/debs" "$out/root"
+. "$top/tools/apt-private.sh"
+apt_private "$out/apt" "$suite"
 pkgs="linux-binary-$kver linux-modules-$kver linux-headers-$kver
 	linux-headers-$base-common linux-kbuild-$base linux-source-$series"
 cd "$out/debs"
