@@ -138,6 +138,10 @@ fuzz: all
 demo: deps all
 	@tools/vm/run-demo.sh $(firstword $(filter 6.12.%,$(KVERS)) $(KVERS))
 
+# QEMU 10.0 with tools/qemu/patches, KVM only, into build/qemu-* (issue 14).
+qemu: deps
+	@tools/qemu/build.sh
+
 vm-shell: all
 	@v=$(firstword $(KVERS)); mkdir -p $(B)/vm-$$v; \
 	tools/vm/vm.sh shell $$v $(B)/kmod-$$v/memslot.ko $(B)/vm-$$v \
@@ -176,6 +180,6 @@ clean:
 distclean: clean
 	rm -rf $(B)
 
-.PHONY: all deps kvers ksrc modules lib tools selftests unit regen check \
+.PHONY: qemu all deps kvers ksrc modules lib tools selftests unit regen check \
 	check-static check-kvm-abi kernel7 vm-test demo bench fuzz check-debug vm-shell \
 	install uninstall clean distclean

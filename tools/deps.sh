@@ -14,6 +14,7 @@ pkgs="
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static cpio kmod
 	libmnl-dev libnl-3-dev libnl-genl-3-dev iproute2
+	curl ninja-build python3-venv libglib2.0-dev libfdt-dev
 "
 missing=
 for p in $pkgs; do

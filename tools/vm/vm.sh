@@ -10,7 +10,8 @@
 #   OUTDIR  receives initramfs.gz, console.log and results.log
 #   EXECUTABLE  test programs (-> /opt/memslot/selftests, run in the order
 #               given) or, written PATH:bin, programs for /opt/memslot/bin;
-#               their shared libraries come along.
+#               their shared libraries come along; PATH:data, files for
+#               /opt/memslot/data (a nested guest's kernel, firmware).
 set -euo pipefail
 mode=$1 kver=$2 ko=$3 out=$4
 shift 4
@@ -69,6 +70,8 @@ copy_libs() {
 for x in "$@"; do
 	case "$x" in
 	*:bin) f=${x%:bin}; cp "$f" "$root/opt/memslot/bin/" ;;
+	*:data) mkdir -p "$root/opt/memslot/data"
+		cp -r "${x%:data}" "$root/opt/memslot/data/"; continue ;;
 	*)     f=$x; cp "$f" "$root/opt/memslot/selftests/"
 	       basename "$f" >>"$root/opt/memslot/selftests/list" ;;
 	esac
