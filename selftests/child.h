@@ -34,10 +34,13 @@ static inline pid_t child_kill_after(void (*body)(void *arg, int out),
 	for (i = 0; pid > 0 && i < n; i++)
 		if (read(fd[0], &c, 1) != 1)
 			break;
+	if (pid < 0) {
+		i = -errno;
+		close(fd[0]);
+		return i;
+	}
+	kill(pid, SIGKILL); /* before the close: no SIGPIPE may beat it */
 	close(fd[0]);
-	if (pid < 0)
-		return -errno;
-	kill(pid, SIGKILL);
 	if (waitpid(pid, status, 0) != pid)
 		return -errno;
 	return i == n ? pid : -EPIPE;
