@@ -19,12 +19,26 @@ url=http://deb.debian.org/debian/pool/main/q/qemu/qemu_$ver%2bds.orig.tar.xz
 hash=$(cat "$0" "$here/devices.mak" "$here"/patches/*.patch 2>/dev/null | sha256sum | cut -c1-12)
 out=$top/build/qemu-$ver-$hash
 bin=$out/build/qemu-system-x86_64
+dl=$top/build/qemu-dl
+mkdir -p "$dl/pc"
+# libmemslot from the project's own tree, linked statically
+make -s -C "$top/lib" >/dev/null
+cat >"$dl/pc/libmemslot.pc" <<PC
+Name: libmemslot
+Description: libmemslot of $top
+Version: $(sed -n "s/^VERSION := //p" "$top/lib/Makefile")
+Requires.private: libmnl
+Libs: $top/lib/libmemslot.a -lmnl
+Cflags: -I$top/lib
+PC
+export PKG_CONFIG_PATH="$dl/pc"
 if [ -x "$bin" ]; then
+	# relink if libmemslot changed
+	[ "$top/lib/libmemslot.a" -nt "$bin" ] &&
+		make -C "$out/build" qemu-system-x86_64 >"$out/make.log" 2>&1
 	echo "$bin"
 	exit 0
 fi
-dl=$top/build/qemu-dl
-mkdir -p "$dl"
 
 # the tarball, checked
 if ! echo "$sha256  $dl/$tarball" | sha256sum -c --status 2>/dev/null; then
@@ -50,7 +64,7 @@ if [ ! -f "$tools/.done" ]; then
 fi
 pyp=$(echo "$tools"/usr/lib/python3/dist-packages)
 
-rm -rf "$out"
+rm -rf "$top"/build/qemu-"$ver"-*
 mkdir -p "$out"
 echo "qemu: unpacking and patching into ${out#$top/}" >&2
 tar -C "$out" --strip-components=1 -xf "$dl/$tarball"
