@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# In the test VM: the patched QEMU (tools/qemu) boots a nested guest with
+# -accel kvm,memslot=on and a virtio-mem device with dynamic memslots
+# (2 GiB, two 1 GiB memslots); QMP plugs and unplugs memory in steps while
+# the guest's memcheck fills and checks its free memory at every change.
+# TAP: the guest sees each size with no memory error, and memslot counted
+# exactly one commit for each QEMU memory transaction that changed slots
+# (QEMU's kvm_memslot_commit trace), none through plain ioctls.
+d=/opt/memslot/data
+b=/opt/memslot/bin
+w=/tmp/qemu-test
+mkdir -p $w
+n=0
+fails=0
+tap() { # tap OK|FAIL DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = OK ]; then echo "ok $n qemu.$2"; else echo "not ok $n qemu.$2"; fails=$((fails + 1)); fi
+}
+# wait_line PATTERN FILE SECONDS: the guest or QEMU printed PATTERN
+wait_line() {
+	i=0
+	while ! grep -q "$1" "$2" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt "$3" ] && return 1
+		sleep 1
+	done
+}
+qmp() { $b/qmp $w/qmp.sock "$@"; }
+
+$b/qemu-system-x86_64 -nodefaults -L $d -M q35 -accel kvm,memslot=on \
+	-cpu host -smp 1 -m 256M,maxmem=3G -display none -no-reboot \
+	-kernel $d/bzImage -initrd $d/guest.gz \
+	-append "console=ttyS0 panic=-1 quiet memhp_default_state=online_movable" \
+	-serial file:$w/guest.log -qmp unix:$w/qmp.sock,server=on,wait=off \
+	-object memory-backend-ram,id=vmem0,size=2G,reserve=off \
+	-device virtio-mem-pci,id=vm0,memdev=vmem0,block-size=2M,requested-size=0,dynamic-memslots=on \
+	-trace kvm_memslot_commit 2>$w/qemu.err &
+qpid=$!
+if ! wait_line "memcheck: memtotal" $w/guest.log 600; then
+	cat $w/qemu.err $w/guest.log
+	tap FAIL guest_boots_with_memslot_on
+	echo "# $fails failed"
+	exit 1
+fi
+tap OK guest_boots_with_memslot_on
+base=$(sed -n 's/.*memtotal=\([0-9]*\).*/\1/p' $w/guest.log | head -1)
+echo "# guest base MemTotal ${base} kB: $(grep memcheck $w/guest.log | head -1)"
+for mb in 64 1088 64 0; do
+	want=$((base + mb * 1024))
+	qmp "{\"execute\":\"qom-set\",\"arguments\":{\"path\":\"/machine/peripheral/vm0\",\"property\":\"requested-size\",\"value\":$((mb << 20))}}" >/dev/null
+	if wait_line "memtotal=$want " $w/guest.log 600; then
+		line=$(grep "memtotal=$want " $w/guest.log | tail -1)
+		echo "# plugged ${mb} MiB: $line"
+		case "$line" in
+		*errors=0) tap OK "plug_${mb}_mib_checked" ;;
+		*) tap FAIL "plug_${mb}_mib_checked" ;;
+		esac
+	else
+		echo "# plugged ${mb} MiB: the guest never showed MemTotal $want kB"
+		tail -3 $w/guest.log
+		tap FAIL "plug_${mb}_mib_checked"
+	fi
+done
+# QEMU's memslot commits against the kernel's count for the space
+space=$($b/memslotctl -j space list | grep -o '"id": *[0-9]*' | head -1 | grep -o '[0-9]*$')
+kernel=$($b/memslotctl -j -s space show "$space" | grep -o '"commits": *[0-9]*' | grep -o '[0-9]*$')
+qemu=$(grep -c kvm_memslot_commit $w/qemu.err)
+ranges=$($b/memslotctl range list "$space" | grep -c .)
+echo "# space $space: $kernel commits in the kernel, $qemu traced by QEMU, $ranges ranges now"
+$b/memslotctl -s space show "$space" | sed 's/^/# /'
+if [ -n "$kernel" ] && [ "$kernel" = "$qemu" ] && [ "$qemu" -gt 0 ]; then
+	tap OK one_commit_per_qemu_memory_transaction
+else
+	tap FAIL one_commit_per_qemu_memory_transaction
+fi
+grep -v kvm_memslot_commit $w/qemu.err | sed 's/^/# qemu: /'
+qmp '{"execute":"quit"}' >/dev/null
+wait $qpid
+echo "# $n tests, $fails failed"
+[ $fails = 0 ]
