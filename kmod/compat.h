@@ -66,6 +66,19 @@ static inline struct iommu_domain *memslot_compat_domain_alloc(struct device *de
 #define memslot_compat_domain_alloc(dev) iommu_domain_alloc((dev)->bus)
 #endif
 
+/*
+ * The generator (6.12) emits const range structs for NLA_POLICY_FULL_RANGE,
+ * which 6.1's struct nla_policy points to without const: one cast, harmless
+ * where the pointer is const.
+ */
+#include <net/netlink.h>
+#undef NLA_POLICY_FULL_RANGE
+#define NLA_POLICY_FULL_RANGE(tp, _range) {		\
+	.type = NLA_ENSURE_UINT_OR_BINARY_TYPE(tp),	\
+	.validation_type = NLA_VALIDATE_RANGE_PTR,	\
+	.range = (void *)(_range),			\
+}
+
 #ifndef NL_SET_ERR_MSG_FMT
 
 /*

@@ -246,6 +246,22 @@ int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *vh)
 	return 0;
 }
 
+/*
+ * vCPUs of the space's VM whose thread is in KVM_RUN (or another vCPU
+ * ioctl) now: their mutex is taken. A snapshot, for the hold policy.
+ */
+u32 ms_kvm_running_vcpus(struct ms_space *space)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	u32 n = 0;
+
+	lockdep_assert_held(&space->lock);
+	kvm_for_each_vcpu(i, vcpu, space->vm.kvm)
+		n += mutex_is_locked(&vcpu->mutex);
+	return n;
+}
+
 /* Let the vCPUs run again; returns how long they were held, in ns. */
 u64 ms_kvm_release_vcpus(struct ms_space *space, struct ms_vcpu_hold *vh)
 {

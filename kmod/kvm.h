@@ -56,5 +56,6 @@ void ms_kvm_leave_mm(struct mm_struct *mm);
 void ms_kvm_unmap_range(struct ms_space *space, struct ms_mrange *mr);
 int ms_kvm_hold_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);
 u64 ms_kvm_release_vcpus(struct ms_space *space, struct ms_vcpu_hold *h);
+u32 ms_kvm_running_vcpus(struct ms_space *space);
 
 #endif /* _MEMSLOT_KVM_H */

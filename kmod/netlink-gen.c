@@ -10,6 +10,11 @@
 
 #include <uapi/linux/memslot.h>
 
+/* Integer value ranges */
+static const struct netlink_range_validation memslot_a_space_hold_budget_us_range = {
+	.max	= 10000000ULL,
+};
+
 /* Common nested types */
 const struct nla_policy memslot_op_nl_policy[MEMSLOT_A_OP_PAD + 1] = {
 	[MEMSLOT_A_OP_TYPE] = NLA_POLICY_RANGE(NLA_U32, 1, 3),
@@ -112,8 +117,15 @@ const struct nla_policy memslot_dirty_get_nl_policy[MEMSLOT_A_DIRTY_CLEAR + 1] =
 	[MEMSLOT_A_DIRTY_CLEAR] = { .type = NLA_FLAG, },
 };
 
+/* MEMSLOT_CMD_SPACE_SET - do */
+const struct nla_policy memslot_space_set_nl_policy[MEMSLOT_A_SPACE_BUDGET_MODE + 1] = {
+	[MEMSLOT_A_SPACE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MEMSLOT_A_SPACE_HOLD_BUDGET_US] = NLA_POLICY_FULL_RANGE(NLA_U32, &memslot_a_space_hold_budget_us_range),
+	[MEMSLOT_A_SPACE_BUDGET_MODE] = NLA_POLICY_RANGE(NLA_U32, 1, 2),
+};
+
 /* Ops table for memslot */
-const struct genl_ops memslot_nl_ops[13] = {
+const struct genl_ops memslot_nl_ops[14] = {
 	{
 		.cmd		= MEMSLOT_CMD_SPACE_NEW,
 		.doit		= memslot_nl_space_new_doit,
@@ -194,6 +206,12 @@ const struct genl_ops memslot_nl_ops[13] = {
 		.doit		= memslot_nl_dirty_get_doit,
 		.policy		= memslot_dirty_get_nl_policy,
 		.maxattr	= MEMSLOT_A_DIRTY_CLEAR,
+	},
+	{
+		.cmd		= MEMSLOT_CMD_SPACE_SET,
+		.doit		= memslot_nl_space_set_doit,
+		.policy		= memslot_space_set_nl_policy,
+		.maxattr	= MEMSLOT_A_SPACE_BUDGET_MODE,
 	},
 };
 

@@ -40,8 +40,10 @@ extern const struct nla_policy memslot_txn_abort_nl_policy[MEMSLOT_A_TXN_SPACE_I
 
 extern const struct nla_policy memslot_dirty_get_nl_policy[MEMSLOT_A_DIRTY_CLEAR + 1];
 
+extern const struct nla_policy memslot_space_set_nl_policy[MEMSLOT_A_SPACE_BUDGET_MODE + 1];
+
 /* Ops table for memslot */
-extern const struct genl_ops memslot_nl_ops[13];
+extern const struct genl_ops memslot_nl_ops[14];
 
 int memslot_nl_space_new_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_space_del_doit(struct sk_buff *skb, struct genl_info *info);
@@ -62,6 +64,7 @@ int memslot_nl_txn_open_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_txn_append_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_txn_abort_doit(struct sk_buff *skb, struct genl_info *info);
 int memslot_nl_dirty_get_doit(struct sk_buff *skb, struct genl_info *info);
+int memslot_nl_space_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MEMSLOT_NLGRP_EVENTS,

@@ -59,7 +59,21 @@ static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 	return 0;
 }
 
-static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
+/* The cost model of the hold policy, in the stats nest. */
+static int ms_fill_cost(struct sk_buff *skb, const struct ms_hold_cost *c)
+{
+	if (nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_UNHELD_STEP_NS,
+			      c->unheld_step_ns, MEMSLOT_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_HELD_STEP_NS,
+			      c->held_step_ns, MEMSLOT_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_HOLD_NS, c->hold_ns,
+			      MEMSLOT_A_STATS_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st,
+			 const struct ms_hold_cost *cost)
 {
 	static const struct { int type; size_t off; } f[] = {
 		{ MEMSLOT_A_STATS_COMMITS, offsetof(struct ms_stats, commits) },
@@ -97,6 +111,12 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_KEPT_PAGES, kept_pages),
 		MS_DMA_STAT(MEMSLOT_A_STATS_DMA_HOLE_PAGES, hole_pages),
 #undef MS_DMA_STAT
+		{ MEMSLOT_A_STATS_HOLDS_SPEED,
+		  offsetof(struct ms_stats, holds_speed) },
+		{ MEMSLOT_A_STATS_UNHELD_BUDGET,
+		  offsetof(struct ms_stats, unheld_budget) },
+		{ MEMSLOT_A_STATS_HOLD_BATCHES,
+		  offsetof(struct ms_stats, hold_batches) },
 	};
 	struct nlattr *nest = nla_nest_start(skb, MEMSLOT_A_SPACE_STATS);
 	size_t i;
@@ -108,7 +128,19 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 				      *(const u64 *)((const char *)st + f[i].off),
 				      MEMSLOT_A_STATS_PAD))
 			return -EMSGSIZE;
+	if (ms_fill_cost(skb, cost))
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The hold budget of space-set. */
+static int ms_fill_budget(struct sk_buff *skb, const struct ms_hold_policy *p)
+{
+	if (nla_put_u32(skb, MEMSLOT_A_SPACE_HOLD_BUDGET_US,
+			div_u64(p->budget_ns, NSEC_PER_USEC)) ||
+	    nla_put_u32(skb, MEMSLOT_A_SPACE_BUDGET_MODE, p->budget_mode))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -116,6 +148,7 @@ static int ms_fill_stats(struct sk_buff *skb, const struct ms_stats *st)
 static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			 u32 portid, u32 seq, int flags, u8 cmd)
 {
+	struct ms_hold_policy hold;
 	struct ms_binding vm;
 	struct ms_stats stats;
 	bool dma_bound;
@@ -132,6 +165,7 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 	generation = space->generation;
 	vm = space->vm; /* the reference stays the space's: only read below */
 	stats = space->stats;
+	hold = space->hold;
 	dma_bound = ms_dma_bound(space);
 	mutex_unlock(&space->lock);
 	if (nla_put_u32(skb, MEMSLOT_A_SPACE_ID, space->id) ||
@@ -141,7 +175,9 @@ static int ms_fill_space(struct sk_buff *skb, struct ms_space *space,
 			pid_vnr(space->owner.tgid)) ||
 	    nla_put_u64_64bit(skb, MEMSLOT_A_SPACE_GENERATION, generation,
 			      MEMSLOT_A_SPACE_PAD) ||
-	    ms_fill_binding(skb, &vm) || ms_fill_stats(skb, &stats) ||
+	    ms_fill_binding(skb, &vm) ||
+	    ms_fill_stats(skb, &stats, &hold.cost) ||
+	    ms_fill_budget(skb, &hold) ||
 	    (dma_bound && nla_put_flag(skb, MEMSLOT_A_SPACE_DMA_BOUND))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -402,6 +438,29 @@ int memslot_nl_space_bind_doit(struct sk_buff *skb, struct genl_info *info)
 					 tb[MEMSLOT_A_SPACE_SLOT_COUNT];
 	if (err)
 		ms_kvm_put_vm(vm.kvm, vm.file);
+out_put_space:
+	ms_space_put(space);
+	return err;
+}
+
+int memslot_nl_space_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *budget = info->attrs[MEMSLOT_A_SPACE_HOLD_BUDGET_US];
+	struct nlattr *mode = info->attrs[MEMSLOT_A_SPACE_BUDGET_MODE];
+	struct ms_space *space;
+	int err;
+
+	space = ms_lookup_space(skb, info, false);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	err = ms_space_lock(space, info->extack);
+	if (err)
+		goto out_put_space;
+	if (budget)
+		space->hold.budget_ns = (u64)nla_get_u32(budget) * NSEC_PER_USEC;
+	if (mode)
+		space->hold.budget_mode = nla_get_u32(mode);
+	mutex_unlock(&space->lock);
 out_put_space:
 	ms_space_put(space);
 	return err;

@@ -90,6 +90,7 @@ struct ms_space *ms_space_create(const struct ms_owner *owner,
 	INIT_LIST_HEAD(&space->mm_node);
 	mutex_init(&space->lock);
 	space->generation = 1;
+	ms_hold_policy_init(&space->hold);
 	ms_layout_init(&space->layout);
 	xa_init_flags(&space->ranges, XA_FLAGS_ALLOC1);
 	xa_init_flags(&space->backings, XA_FLAGS_ALLOC1);

@@ -12,6 +12,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/memslot.h>
 
+#include "hold.h"
 #include "kvm.h"
 #include "layout.h"
 #include "owner.h"
@@ -80,6 +81,7 @@ struct ms_stats {
 	u64 commits, ops, failed, holds;
 	u64 commit_ns_last, commit_ns_max, commit_ns_total;
 	u64 hold_ns_last, hold_ns_max, hold_ns_total;
+	u64 holds_speed, unheld_budget, hold_batches;
 	u64 pinned_pages, pins_taken, pins_dropped;
 	u64 last_pins_taken, last_pins_dropped;
 	struct ms_dma_counts dma;
@@ -113,6 +115,7 @@ struct ms_space {
 	u32 nr_backings;
 	struct ms_staged *staged;	/* open staged transaction, or NULL */
 	struct ms_stats stats;
+	struct ms_hold_policy hold;	/* budget and cost model (hold.c) */
 	struct ms_dma *dma;		/* bound VFIO container, or NULL */
 	u32 nr_dma;			/* ranges pinned for DMA */
 	/* scratch in the owner's address space for KVM's ioctls; kvm.c */

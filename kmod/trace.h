@@ -42,8 +42,10 @@ TRACE_EVENT(memslot_release,
 
 TRACE_EVENT(memslot_commit,
 	    TP_PROTO(u32 space, u64 generation, u32 ops, u32 steps, u32 held,
-		     u64 hold_ns, u64 commit_ns, int err),
-	    TP_ARGS(space, generation, ops, steps, held, hold_ns, commit_ns, err),
+		     u64 hold_ns, u64 commit_ns, u32 reason, u32 batches,
+		     int err),
+	    TP_ARGS(space, generation, ops, steps, held, hold_ns, commit_ns,
+		    reason, batches, err),
 	    TP_STRUCT__entry(__field(u32, space)
 			     __field(u64, generation)
 			     __field(u32, ops)
@@ -51,6 +53,8 @@ TRACE_EVENT(memslot_commit,
 			     __field(u32, held)
 			     __field(u64, hold_ns)
 			     __field(u64, commit_ns)
+			     __field(u32, reason)
+			     __field(u32, batches)
 			     __field(int, err)),
 	    TP_fast_assign(__entry->space = space;
 			   __entry->generation = generation;
@@ -59,11 +63,14 @@ TRACE_EVENT(memslot_commit,
 			   __entry->held = held;
 			   __entry->hold_ns = hold_ns;
 			   __entry->commit_ns = commit_ns;
+			   __entry->reason = reason;
+			   __entry->batches = batches;
 			   __entry->err = err;),
-	    TP_printk("space=%u generation=%llu ops=%u steps=%u held=%u hold_ns=%llu commit_ns=%llu err=%d",
+	    TP_printk("space=%u generation=%llu ops=%u steps=%u held=%u hold_ns=%llu commit_ns=%llu reason=%u batches=%u err=%d",
 		      __entry->space, __entry->generation, __entry->ops,
 		      __entry->steps, __entry->held, __entry->hold_ns,
-		      __entry->commit_ns, __entry->err)
+		      __entry->commit_ns, __entry->reason, __entry->batches,
+		      __entry->err)
 );
 
 #endif /* _MEMSLOT_TRACE_H */

@@ -568,18 +568,6 @@ static int ms_txn_check_hold(struct ms_txn *t)
 }
 
 /*
- * Hold when memory is replaced in place, or when a dirty log is dropped
- * (so that no guest write falls between its harvest and the deletion).
- */
-static bool ms_txn_holds(struct ms_txn *t)
-{
-	if (!t->n_steps || t->hold_mode == MEMSLOT_HOLD_MODE_NEVER)
-		return false;
-	return t->replaces || t->n_harvest ||
-	       t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS;
-}
-
-/*
  * Step @t's next KVM call: slot @slot of op @op's range from @old to @new
  * (NULL: no slot). One that deletes a dirty-logged slot, or turns its
  * logging off, drops KVM's log: it is harvested first (dirty.c).
@@ -782,7 +770,10 @@ static int ms_txn_harvest(struct ms_txn *t, struct ms_dirty_scratch *sc)
 	return err;
 }
 
-/* Run the steps; on failure undo those taken. */
+/*
+ * Run the steps, the hold policy deciding between ops (hold.c); on
+ * failure undo those taken.
+ */
 static int ms_txn_run_steps(struct ms_txn *t)
 {
 	struct ms_step *s;
@@ -790,19 +781,28 @@ static int ms_txn_run_steps(struct ms_txn *t)
 	u32 k;
 
 	for (k = 0; k < t->n_steps; k++) {
+		if (k && t->steps[k].op != t->steps[k - 1].op) {
+			err = ms_hold_boundary(t, k);
+			if (err) {
+				ms_txn_op_err(t, t->steps[k].op, NULL,
+					      "cannot hold the vCPUs: %d", err);
+				goto err_undo;
+			}
+		}
 		err = ms_run_step(t, k);
 		if (err)
 			break;
 	}
-	if (err) {
-		s = &t->steps[k];
-		ms_txn_op_err(t, s->op, NULL, "KVM error %d on slot %u (0x%llx+0x%llx)",
-			      err, t->space->vm.slot_base + s->idx,
-			      s->new.size ? s->new.gpa : s->old.gpa,
-			      s->new.size ?: s->old.size);
-		while (k--)
-			ms_txn_undo_step(t, k);
-	}
+	if (!err)
+		return 0;
+	s = &t->steps[k];
+	ms_txn_op_err(t, s->op, NULL, "KVM error %d on slot %u (0x%llx+0x%llx)",
+		      err, t->space->vm.slot_base + s->idx,
+		      s->new.size ? s->new.gpa : s->old.gpa,
+		      s->new.size ?: s->old.size);
+err_undo:
+	while (k--)
+		ms_txn_undo_step(t, k);
 	return err;
 }
 
@@ -818,9 +818,10 @@ static void ms_dma_counts_add(struct ms_dma_counts *to,
 }
 
 /* Add a commit to the space's statistics and the trace. */
-static void ms_txn_account(struct ms_txn *t, bool held, int err)
+static void ms_txn_account(struct ms_txn *t, int err)
 {
 	struct ms_stats *st = &t->space->stats;
+	const struct ms_txn_hold *h = &t->hold;
 
 	if (err) {
 		st->failed++;
@@ -831,28 +832,29 @@ static void ms_txn_account(struct ms_txn *t, bool held, int err)
 	st->commit_ns_last = t->commit_ns;
 	st->commit_ns_max = max(st->commit_ns_max, t->commit_ns);
 	st->commit_ns_total += t->commit_ns;
-	if (held) {
+	if (h->batches) {
 		st->holds++;
+		st->holds_speed += h->speed;
+		st->hold_batches += h->batches;
 		st->hold_ns_last = t->hold_ns;
-		st->hold_ns_max = max(st->hold_ns_max, t->hold_ns);
+		st->hold_ns_max = max(st->hold_ns_max, h->ns_max);
 		st->hold_ns_total += t->hold_ns;
 	}
+	st->unheld_budget += h->reason == MEMSLOT_HOLD_REASON_BUDGET;
 	trace_memslot_commit(t->space->id, t->space->generation + !err,
 			     t->n_ops, t->n_steps, t->held_vcpus, t->hold_ns,
-			     t->commit_ns, err);
+			     t->commit_ns, h->reason, h->batches, err);
 }
 
 /*
  * Apply the prepared transaction: the IOMMU mappings that appear or
- * change, then the KVM steps, holding the vCPUs out of guest mode if it
- * replaces memory in place (or the caller asked). On failure, undo the
- * steps taken, the mappings and the preparation: all is as before.
+ * change, then the KVM steps, holding the vCPUs out of guest mode as the
+ * hold policy decides (hold.c). On failure, undo the steps taken, the
+ * mappings and the preparation: all is as before.
  */
 static int ms_txn_commit(struct ms_txn *t)
 {
 	struct ms_dirty_scratch sc = { };
-	struct ms_vcpu_hold hold;
-	bool held;
 	u64 start;
 	int err;
 
@@ -864,20 +866,14 @@ static int ms_txn_commit(struct ms_txn *t)
 	err = ms_dirty_scratch_get(t->space, &sc, t->harvest_pages);
 	if (err)
 		goto err_put_scratch;
-	held = ms_txn_holds(t);
-	if (held) {
-		err = ms_kvm_hold_vcpus(t->space, &hold);
-		if (err)
-			goto err_put_scratch;
-	}
+	err = ms_hold_begin(t);
+	if (err)
+		goto err_put_scratch;
 	err = ms_txn_harvest(t, &sc) ?: ms_txn_run_steps(t);
-	if (held) {
-		t->hold_ns = ms_kvm_release_vcpus(t->space, &hold);
-		t->held_vcpus = hold.nr_vcpus;
-	}
+	ms_hold_end(t, err);
 	ms_dirty_scratch_put(&sc);
 	t->commit_ns = ktime_get_ns() - start;
-	ms_txn_account(t, held, err);
+	ms_txn_account(t, err);
 	if (!err)
 		return 0;
 	goto err_dma_undo;

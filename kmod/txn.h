@@ -4,6 +4,7 @@
 
 #include <uapi/linux/memslot.h>
 
+#include "hold.h"
 #include "range.h"
 
 struct genl_info;
@@ -99,8 +100,9 @@ struct ms_txn {
 	bool replaces;			/* replaces memory in place */
 	u64 pins_taken, pins_dropped;	/* the space's counters before it */
 	u32 points;			/* steps reached, for fail_step */
+	struct ms_txn_hold hold;	/* the commit's holds (hold.c) */
 	u32 held_vcpus;			/* result: vCPUs held, 0 if no hold */
-	u64 hold_ns, commit_ns;		/* result */
+	u64 hold_ns, commit_ns;		/* result; hold_ns: all holds */
 };
 
 /*

@@ -85,7 +85,12 @@ enum memslot_dma_hole_mode {
  *   the hole between the two.
  * @MEMSLOT_HOLD_MODE_AUTO: Hold when the transaction replaces memory in place,
  *   or drops a dirty-logged slot (whose log is harvested under the hold; see
- *   dirty-get) (default).
+ *   dirty-get), for the whole commit. Also hold when it is faster: vCPUs are
+ *   in KVM_RUN and the space's measured costs (see the cost- stats) say that a
+ *   held commit of this many slot changes takes less time than an unheld one,
+ *   whose every change waits for an SRCU grace period the running vCPUs
+ *   stretch. Such a hold for speed keeps within the space's hold budget (see
+ *   space-set) (default).
  * @MEMSLOT_HOLD_MODE_ALWAYS: Hold for every commit that changes KVM slots, so
  *   that even disjoint adds and removes reach all vCPUs at one instant.
  * @MEMSLOT_HOLD_MODE_NEVER: Do not hold: the caller asserts that no vCPU uses
@@ -96,6 +101,48 @@ enum memslot_hold_mode {
 	MEMSLOT_HOLD_MODE_AUTO = 1,
 	MEMSLOT_HOLD_MODE_ALWAYS,
 	MEMSLOT_HOLD_MODE_NEVER,
+};
+
+/**
+ * enum memslot_hold_reason - Why a commit held the vCPUs, or did not
+ *   (txn-commit reply).
+ * @MEMSLOT_HOLD_REASON_NO_CHANGE: The commit changed no KVM slot; nothing to
+ *   hold.
+ * @MEMSLOT_HOLD_REASON_CORRECTNESS: Held for the whole commit: it replaces
+ *   memory in place or drops a dirty log.
+ * @MEMSLOT_HOLD_REASON_REQUESTED: Held for the whole commit because hold was
+ *   always.
+ * @MEMSLOT_HOLD_REASON_SPEED: hold auto held because it was faster (see
+ *   hold-mode), in as many batches as the budget needed (hold-batches).
+ * @MEMSLOT_HOLD_REASON_NOT_FASTER: hold auto did not hold: no vCPU was in
+ *   KVM_RUN, or the measured costs say that an unheld commit is as fast.
+ * @MEMSLOT_HOLD_REASON_BUDGET: hold auto did not hold although it would have
+ *   been faster: the hold would exceed the space's budget and its budget-mode
+ *   is unheld (or a single hold costs more than the budget).
+ * @MEMSLOT_HOLD_REASON_NEVER: Not held because hold was never.
+ */
+enum memslot_hold_reason {
+	MEMSLOT_HOLD_REASON_NO_CHANGE = 1,
+	MEMSLOT_HOLD_REASON_CORRECTNESS,
+	MEMSLOT_HOLD_REASON_REQUESTED,
+	MEMSLOT_HOLD_REASON_SPEED,
+	MEMSLOT_HOLD_REASON_NOT_FASTER,
+	MEMSLOT_HOLD_REASON_BUDGET,
+	MEMSLOT_HOLD_REASON_NEVER,
+};
+
+/**
+ * enum memslot_budget_mode - What hold auto does with a commit whose hold for
+ *   speed would exceed the budget.
+ * @MEMSLOT_BUDGET_MODE_SPLIT: Hold in batches of whole ops that each fit the
+ *   budget (default); between two batches the vCPUs run for at least as long
+ *   as the batch before held them. Each batch reaches the vCPUs at one
+ *   instant; the commit as a whole does not.
+ * @MEMSLOT_BUDGET_MODE_UNHELD: Run the commit unheld, as hold never would.
+ */
+enum memslot_budget_mode {
+	MEMSLOT_BUDGET_MODE_SPLIT = 1,
+	MEMSLOT_BUDGET_MODE_UNHELD,
 };
 
 enum {
@@ -113,6 +160,8 @@ enum {
 	MEMSLOT_A_SPACE_STATS,
 	MEMSLOT_A_SPACE_DMA_BOUND,
 	MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT,
+	MEMSLOT_A_SPACE_HOLD_BUDGET_US,
+	MEMSLOT_A_SPACE_BUDGET_MODE,
 
 	__MEMSLOT_A_SPACE_MAX,
 	MEMSLOT_A_SPACE_MAX = (__MEMSLOT_A_SPACE_MAX - 1)
@@ -141,6 +190,12 @@ enum {
 	MEMSLOT_A_STATS_DMA_UNMAP_PAGES,
 	MEMSLOT_A_STATS_DMA_KEPT_PAGES,
 	MEMSLOT_A_STATS_DMA_HOLE_PAGES,
+	MEMSLOT_A_STATS_HOLDS_SPEED,
+	MEMSLOT_A_STATS_UNHELD_BUDGET,
+	MEMSLOT_A_STATS_HOLD_BATCHES,
+	MEMSLOT_A_STATS_COST_UNHELD_STEP_NS,
+	MEMSLOT_A_STATS_COST_HELD_STEP_NS,
+	MEMSLOT_A_STATS_COST_HOLD_NS,
 
 	__MEMSLOT_A_STATS_MAX,
 	MEMSLOT_A_STATS_MAX = (__MEMSLOT_A_STATS_MAX - 1)
@@ -213,6 +268,9 @@ enum {
 	MEMSLOT_A_TXN_DMA_KEPT_PAGES,
 	MEMSLOT_A_TXN_DMA_HOLE_PAGES,
 	MEMSLOT_A_TXN_SLOT_IDS,
+	MEMSLOT_A_TXN_HOLD_REASON,
+	MEMSLOT_A_TXN_HOLD_BATCHES,
+	MEMSLOT_A_TXN_HOLD_NS_MAX,
 
 	__MEMSLOT_A_TXN_MAX,
 	MEMSLOT_A_TXN_MAX = (__MEMSLOT_A_TXN_MAX - 1)
@@ -252,6 +310,7 @@ enum {
 	MEMSLOT_CMD_SPACE_DEL_NTF,
 	MEMSLOT_CMD_COMMIT_NTF,
 	MEMSLOT_CMD_DIRTY_GET,
+	MEMSLOT_CMD_SPACE_SET,
 
 	__MEMSLOT_CMD_MAX,
 	MEMSLOT_CMD_MAX = (__MEMSLOT_CMD_MAX - 1)
