@@ -134,6 +134,8 @@ struct memslot_txn {
 	uint32_t dma_hole;		/* MEMSLOT_DMA_HOLE_*, 0: the default */
 	uint32_t held_vcpus;		/* results of the commit */
 	uint64_t hold_ns, commit_ns;
+	uint32_t hold_reason, hold_batches;
+	uint64_t hold_ns_max;
 	uint64_t dma[MEMSLOT_STAT_DMA_HOLE_PAGES - MEMSLOT_STAT_DMA_MAP_CALLS + 1];
 	int want_slot_ids;		/* ask for the added ranges' slot ids */
 	int slot_ids_truncated;		/* the reply left them out */
@@ -291,6 +293,15 @@ static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 		case MEMSLOT_A_TXN_COMMIT_NS:
 			t->commit_ns = mnl_attr_get_u64(attr);
 			break;
+		case MEMSLOT_A_TXN_HOLD_REASON:
+			t->hold_reason = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_TXN_HOLD_BATCHES:
+			t->hold_batches = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_TXN_HOLD_NS_MAX:
+			t->hold_ns_max = mnl_attr_get_u64(attr);
+			break;
 		case MEMSLOT_A_TXN_DMA_MAP_CALLS ... MEMSLOT_A_TXN_DMA_HOLE_PAGES:
 			t->dma[mnl_attr_get_type(attr) -
 			       MEMSLOT_A_TXN_DMA_MAP_CALLS] = mnl_attr_get_u64(attr);
@@ -396,6 +407,43 @@ uint64_t memslot_txn_stat(const struct memslot_txn *t, enum memslot_stat stat)
 	if (stat < MEMSLOT_STAT_DMA_MAP_CALLS || stat > MEMSLOT_STAT_DMA_HOLE_PAGES)
 		return 0;
 	return t->dma[stat - MEMSLOT_STAT_DMA_MAP_CALLS];
+}
+
+uint32_t memslot_txn_hold_reason(const struct memslot_txn *t)
+{
+	return t->hold_reason;
+}
+
+uint32_t memslot_txn_hold_batches(const struct memslot_txn *t)
+{
+	return t->hold_batches;
+}
+
+uint64_t memslot_txn_hold_ns_max(const struct memslot_txn *t)
+{
+	return t->hold_ns_max;
+}
+
+_Static_assert(MEMSLOT_REASON_NO_CHANGE == MEMSLOT_HOLD_REASON_NO_CHANGE &&
+	       MEMSLOT_REASON_SPEED == MEMSLOT_HOLD_REASON_SPEED &&
+	       MEMSLOT_REASON_NEVER == MEMSLOT_HOLD_REASON_NEVER &&
+	       MEMSLOT_BUDGET_SPLIT == MEMSLOT_BUDGET_MODE_SPLIT &&
+	       MEMSLOT_BUDGET_UNHELD == MEMSLOT_BUDGET_MODE_UNHELD,
+	       "hold reasons and budget modes match the uAPI");
+
+const char *memslot_hold_reason_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[MEMSLOT_REASON_NO_CHANGE] = "no-change",
+		[MEMSLOT_REASON_CORRECTNESS] = "correctness",
+		[MEMSLOT_REASON_REQUESTED] = "requested",
+		[MEMSLOT_REASON_SPEED] = "speed",
+		[MEMSLOT_REASON_NOT_FASTER] = "not-faster",
+		[MEMSLOT_REASON_BUDGET] = "budget",
+		[MEMSLOT_REASON_NEVER] = "never",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
 }
 
 uint64_t memslot_txn_generation(const struct memslot_txn *t)

@@ -101,11 +101,40 @@ enum memslot_stat {
 	MEMSLOT_STAT_DMA_UNMAP_PAGES,
 	MEMSLOT_STAT_DMA_KEPT_PAGES,
 	MEMSLOT_STAT_DMA_HOLE_PAGES,
+	/*
+	 * The hold policy (libmemslot 5): commits held for speed, commits
+	 * left unheld because of the budget, holds in all (a commit split
+	 * into batches counts each), and the policy's cost model: one slot
+	 * change unheld while vCPUs run, one under a hold, the fixed cost of
+	 * a hold (ns, 0 until measured).
+	 */
+	MEMSLOT_STAT_HOLDS_SPEED,
+	MEMSLOT_STAT_UNHELD_BUDGET,
+	MEMSLOT_STAT_HOLD_BATCHES,
+	MEMSLOT_STAT_COST_UNHELD_STEP_NS,
+	MEMSLOT_STAT_COST_HELD_STEP_NS,
+	MEMSLOT_STAT_COST_HOLD_NS,
 };
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat);
 /* 1 if a VFIO container is bound to the space (libmemslot 2). */
 int memslot_space_dma_bound(const struct memslot_space *s);
+
+/*
+ * The hold budget of a space (libmemslot 5): the longest hold for speed
+ * of MEMSLOT_HOLD_AUTO, in microseconds (0: none, the default; at most
+ * 10 s), and what a commit whose hold would exceed it does: SPLIT (the
+ * default) holds in batches of whole ops that each fit, letting the vCPUs
+ * run between two batches as long as the batch before held them; UNHELD
+ * runs it unheld. Holds for correctness and MEMSLOT_HOLD_ALWAYS are
+ * whole, whatever the budget. @mode 0 leaves the mode as it is.
+ */
+#define MEMSLOT_BUDGET_SPLIT	1u
+#define MEMSLOT_BUDGET_UNHELD	2u
+int memslot_space_set_hold_budget(struct memslot *ms, uint32_t space,
+				  uint32_t budget_us, uint32_t mode);
+uint32_t memslot_space_hold_budget_us(const struct memslot_space *s);
+uint32_t memslot_space_budget_mode(const struct memslot_space *s);
 
 /*
  * Bind a space to the caller's KVM VM (@vm_fd from KVM_CREATE_VM): the
@@ -193,7 +222,9 @@ void memslot_txn_abort(struct memslot_txn *t);
  * AUTO (the kernel's default): when the transaction replaces memory in
  * place (an added range overlaps a removed one, or read-only toggles), or
  * deletes a dirty-logged KVM slot (its log is moved to the backing under
- * the hold; see memslot_dirty_get()).
+ * the hold; see memslot_dirty_get()); and, since the kernel's hold policy
+ * (libmemslot 5), when vCPUs run and the space's measured costs say a
+ * held commit is faster, within the space's hold budget.
  * ALWAYS: for any change. NEVER: not at all; the kernel refuses it for a
  * transaction that replaces memory in place. -EINVAL for another value.
  */
@@ -205,6 +236,22 @@ int memslot_txn_set_hold(struct memslot_txn *t, uint32_t mode);
 uint32_t memslot_txn_held_vcpus(const struct memslot_txn *t);
 uint64_t memslot_txn_hold_ns(const struct memslot_txn *t);
 uint64_t memslot_txn_commit_ns(const struct memslot_txn *t);
+/*
+ * After a successful commit (libmemslot 5): why it held or did not, the
+ * holds it took (more than 1: split by the budget), the longest of them.
+ */
+#define MEMSLOT_REASON_NO_CHANGE	1u	/* no KVM slot changed */
+#define MEMSLOT_REASON_CORRECTNESS	2u	/* replaced in place, log dropped */
+#define MEMSLOT_REASON_REQUESTED	3u	/* MEMSLOT_HOLD_ALWAYS */
+#define MEMSLOT_REASON_SPEED	4u	/* AUTO: faster held */
+#define MEMSLOT_REASON_NOT_FASTER	5u	/* AUTO: no vCPU ran, or no gain */
+#define MEMSLOT_REASON_BUDGET	6u	/* AUTO: faster, but over budget */
+#define MEMSLOT_REASON_NEVER	7u	/* MEMSLOT_HOLD_NEVER */
+uint32_t memslot_txn_hold_reason(const struct memslot_txn *t);
+uint32_t memslot_txn_hold_batches(const struct memslot_txn *t);
+uint64_t memslot_txn_hold_ns_max(const struct memslot_txn *t);
+/* The reason's name ("speed", "budget"...), or NULL for an unknown one. */
+const char *memslot_hold_reason_name(uint32_t reason);
 
 /*
  * What a commit does with an IOVA that stays mapped while its page or

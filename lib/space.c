@@ -14,6 +14,7 @@ struct memslot_space {
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_STAT_* */
 	int dma_bound;
 	uint32_t dirty_protect;
+	uint32_t budget_us, budget_mode;
 };
 
 static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
@@ -31,6 +32,8 @@ static const char *const ms_space_attr_names[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_STATS] = "MEMSLOT_A_SPACE_STATS",
 	[MEMSLOT_A_SPACE_DMA_BOUND] = "MEMSLOT_A_SPACE_DMA_BOUND",
 	[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT] = "MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT",
+	[MEMSLOT_A_SPACE_HOLD_BUDGET_US] = "MEMSLOT_A_SPACE_HOLD_BUDGET_US",
+	[MEMSLOT_A_SPACE_BUDGET_MODE] = "MEMSLOT_A_SPACE_BUDGET_MODE",
 };
 
 /* The name of the attribute the kernel pointed at, or NULL. */
@@ -48,7 +51,9 @@ _Static_assert((int)MEMSLOT_STAT_COMMITS == (int)MEMSLOT_A_STATS_COMMITS &&
 	       (int)MEMSLOT_STAT_PINNED_PAGES == (int)MEMSLOT_A_STATS_PINNED_PAGES &&
 	       (int)MEMSLOT_STAT_LAST_PINS_DROPPED + 1 == MEMSLOT_A_STATS_PAD &&
 	       (int)MEMSLOT_STAT_DMA_MAP_CALLS == (int)MEMSLOT_A_STATS_DMA_MAP_CALLS &&
-	       (int)MEMSLOT_STAT_DMA_HOLE_PAGES == MEMSLOT_A_STATS_MAX,
+	       (int)MEMSLOT_STAT_DMA_HOLE_PAGES == MEMSLOT_A_STATS_DMA_HOLE_PAGES &&
+	       (int)MEMSLOT_STAT_HOLDS_SPEED == MEMSLOT_A_STATS_HOLDS_SPEED &&
+	       (int)MEMSLOT_STAT_COST_HOLD_NS == MEMSLOT_A_STATS_MAX,
 	       "stats match the uAPI (the pad attribute in between)");
 
 static void ms_stats_parse(const struct nlattr *nest, uint64_t *stats)
@@ -89,6 +94,12 @@ static void ms_space_parse(const struct nlmsghdr *nlh, struct memslot_space *s)
 			break;
 		case MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT:
 			s->dirty_protect = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_SPACE_HOLD_BUDGET_US:
+			s->budget_us = mnl_attr_get_u32(attr);
+			break;
+		case MEMSLOT_A_SPACE_BUDGET_MODE:
+			s->budget_mode = mnl_attr_get_u32(attr);
 			break;
 		}
 	}
@@ -212,7 +223,7 @@ uint64_t memslot_space_generation(const struct memslot_space *s)
 uint64_t memslot_space_stat(const struct memslot_space *s,
 			    enum memslot_stat stat)
 {
-	if ((int)stat < MEMSLOT_STAT_COMMITS || stat > MEMSLOT_STAT_DMA_HOLE_PAGES)
+	if ((int)stat < MEMSLOT_STAT_COMMITS || stat > MEMSLOT_STAT_COST_HOLD_NS)
 		return 0;
 	return s->stats[stat];
 }
@@ -225,4 +236,29 @@ int memslot_space_dma_bound(const struct memslot_space *s)
 unsigned int memslot_space_dirty_protect(const struct memslot_space *s)
 {
 	return s->dirty_protect;
+}
+
+int memslot_space_set_hold_budget(struct memslot *ms, uint32_t space,
+				  uint32_t budget_us, uint32_t mode)
+{
+	struct nlmsghdr *nlh;
+
+	if (mode > MEMSLOT_BUDGET_UNHELD)
+		return ms_set_err(ms, -EINVAL, "unknown budget mode %u", mode);
+	nlh = ms_req_start(ms, MEMSLOT_CMD_SPACE_SET, 0);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_ID, space);
+	mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_HOLD_BUDGET_US, budget_us);
+	if (mode)
+		mnl_attr_put_u32(nlh, MEMSLOT_A_SPACE_BUDGET_MODE, mode);
+	return ms_req_run(ms, NULL, NULL);
+}
+
+uint32_t memslot_space_hold_budget_us(const struct memslot_space *s)
+{
+	return s->budget_us;
+}
+
+uint32_t memslot_space_budget_mode(const struct memslot_space *s)
+{
+	return s->budget_mode;
 }
