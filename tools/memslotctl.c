@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: memslotctl [-j] [-s] [-b FILE] OBJECT COMMAND\n"
 		"       memslotctl space { list | show ID | new [name NAME] | del ID | export ID }\n"
+		"       memslotctl space set ID [hold-budget US] [budget-mode { split | unheld }]\n"
 		"       memslotctl range list SPACE\n"
 		"       memslotctl backing list SPACE\n"
 		"       memslotctl monitor [count N]\n"
@@ -93,11 +94,13 @@ static void print_stats(const struct memslot_space *s)
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_MAX),
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_TOTAL),
 	};
-	uint64_t d[6];
+	uint64_t d[6], k[6];
 	int i;
 
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 6; i++) {
 		d[i] = memslot_space_stat(s, MEMSLOT_STAT_DMA_MAP_CALLS + i);
+		k[i] = memslot_space_stat(s, MEMSLOT_STAT_HOLDS_SPEED + i);
+	}
 
 	if (json) {
 		printf(",\"stats\":{\"commits\":%" PRIu64 ",\"ops\":%" PRIu64
@@ -113,8 +116,14 @@ static void print_stats(const struct memslot_space *s)
 		       p[0], p[1], p[2], p[3], p[4]);
 		printf("\"iommu\":{\"map_calls\":%" PRIu64 ",\"map_pages\":%" PRIu64
 		       ",\"unmap_calls\":%" PRIu64 ",\"unmap_pages\":%" PRIu64
-		       ",\"kept_pages\":%" PRIu64 ",\"hole_pages\":%" PRIu64 "}}",
+		       ",\"kept_pages\":%" PRIu64 ",\"hole_pages\":%" PRIu64 "},",
 		       d[0], d[1], d[2], d[3], d[4], d[5]);
+		printf("\"hold_policy\":{\"holds_speed\":%" PRIu64
+		       ",\"unheld_budget\":%" PRIu64 ",\"hold_batches\":%" PRIu64
+		       ",\"cost_unheld_step_ns\":%" PRIu64
+		       ",\"cost_held_step_ns\":%" PRIu64
+		       ",\"cost_hold_ns\":%" PRIu64 "}}",
+		       k[0], k[1], k[2], k[3], k[4], k[5]);
 		return;
 	}
 	printf("    commits %" PRIu64 " ops %" PRIu64 " failed %" PRIu64
@@ -130,6 +139,15 @@ static void print_stats(const struct memslot_space *s)
 	printf("    iommu map %" PRIu64 " calls %" PRIu64 " pages, unmap %" PRIu64
 	       " calls %" PRIu64 " pages, kept %" PRIu64 " pages, hole %" PRIu64
 	       " pages\n", d[0], d[1], d[2], d[3], d[4], d[5]);
+	printf("    hold policy: held for speed %" PRIu64 ", unheld by budget %"
+	       PRIu64 ", batches %" PRIu64 "; cost unheld %" PRIu64
+	       "us/op held %" PRIu64 "us/op hold %" PRIu64 "us\n",
+	       k[0], k[1], k[2], k[3] / 1000, k[4] / 1000, k[5] / 1000);
+}
+
+static const char *budget_mode_name(uint32_t mode)
+{
+	return mode == MEMSLOT_BUDGET_UNHELD ? "unheld" : "split";
 }
 
 static int print_space(const struct memslot_space *s, void *arg)
@@ -147,6 +165,9 @@ static int print_space(const struct memslot_space *s, void *arg)
 		if (memslot_space_dirty_protect(s))
 			printf(",\"dirty_log_protect\":%u",
 			       memslot_space_dirty_protect(s));
+		printf(",\"hold_budget_us\":%" PRIu32 ",\"budget_mode\":\"%s\"",
+		       memslot_space_hold_budget_us(s),
+		       budget_mode_name(memslot_space_budget_mode(s)));
 		if (stats)
 			print_stats(s);
 		printf("}");
@@ -160,6 +181,10 @@ static int print_space(const struct memslot_space *s, void *arg)
 		       memslot_space_dirty_protect(s) ? " dirty-manual" : "",
 		       memslot_space_dirty_protect(s) &
 		       MEMSLOT_BIND_DIRTY_INITIALLY_SET ? " dirty-initially-set" : "");
+		if (memslot_space_hold_budget_us(s))
+			printf("    hold-budget %" PRIu32 "us budget-mode %s\n",
+			       memslot_space_hold_budget_us(s),
+			       budget_mode_name(memslot_space_budget_mode(s)));
 		if (stats)
 			print_stats(s);
 	}
@@ -243,6 +268,37 @@ static int space_del(struct cmd_ctx *c)
 		return usage(stderr), 1;
 	err = memslot_space_del(c->ms, id);
 	return err ? report(c->ms, err, "space del") : 0;
+}
+
+/* space set ID [hold-budget US] [budget-mode split|unheld] */
+static int space_set(struct cmd_ctx *c)
+{
+	struct memslot_space *s;
+	uint32_t id, us, mode = 0;
+	int i, err;
+
+	if (c->argc < 1 || c->argc % 2 != 1 || parse_id(c->argv[0], &id))
+		return usage(stderr), 1;
+	err = memslot_space_get(c->ms, id, &s);
+	if (err)
+		return report(c->ms, err, "space set");
+	us = memslot_space_hold_budget_us(s);
+	memslot_space_free(s);
+	for (i = 1; i < c->argc; i += 2) {
+		if (!strcmp(c->argv[i], "hold-budget") &&
+		    !parse_id(c->argv[i + 1], &us))
+			continue;
+		if (!strcmp(c->argv[i], "budget-mode") &&
+		    (!strcmp(c->argv[i + 1], "split") ||
+		     !strcmp(c->argv[i + 1], "unheld"))) {
+			mode = c->argv[i + 1][0] == 's' ? MEMSLOT_BUDGET_SPLIT :
+							  MEMSLOT_BUDGET_UNHELD;
+			continue;
+		}
+		return usage(stderr), 1;
+	}
+	err = memslot_space_set_hold_budget(c->ms, id, us, mode);
+	return err ? report(c->ms, err, "space set") : 0;
 }
 
 /* One line of an exported layout as a JSON object; nothing for others. */
@@ -432,6 +488,7 @@ static const struct {
 	{ "space", "new", space_new },
 	{ "space", "del", space_del },
 	{ "space", "export", space_export },
+	{ "space", "set", space_set },
 	{ "range", "list", range_list },
 	{ "backing", "list", backing_list },
 };
