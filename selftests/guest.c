@@ -370,5 +370,9 @@ void guest_loop_stop(struct guest *g)
 		pthread_kill(v->thread, SIGUSR1);
 		pthread_join(v->thread, NULL);
 		v->started = false;
+		((struct kvm_run *)v->run)->immediate_exit = 0;
 	}
+	/* the vCPUs may run again: guest_read(), guest_loop_start() */
+	__atomic_store_n(guest_word(g, GUEST_STOP_GPA), 0, __ATOMIC_RELEASE);
+	g->stopping = false;
 }

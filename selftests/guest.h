@@ -83,7 +83,10 @@ bool guest_loop_wait(struct guest *g, int idx, uint32_t n, int timeout_s);
 /* Wait until vCPU @idx has completed @passes passes in all. */
 bool guest_loop_reach(struct guest *g, int idx, uint32_t passes,
 		      int timeout_s);
-/* Stop every loop (halted and parked vCPUs too) and join the threads. */
+/*
+ * Stop every loop (halted and parked vCPUs too) and join the threads; the
+ * vCPUs can then run again (guest_read(), guest_loop_start()).
+ */
 void guest_loop_stop(struct guest *g);
 
 #endif /* MEMSLOT_GUEST_H */

@@ -5,8 +5,9 @@
  * every hole (an MMIO exit inside memory that should be there) and every
  * value that belongs to no layout. Neighbour churn, in-place re-layout
  * (and the same with plain KVM ioctls, for comparison), halted, exiting
- * and parked vCPUs, hold modes, statistics, tracepoints, and a VMM killed
- * in the middle of a stream of commits.
+ * and parked vCPUs, hold modes, statistics, tracepoints, a VMM killed in
+ * the middle of a stream of commits, and the hold policy's hold for speed
+ * within a pause budget.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,7 @@ FIXTURE(atomic) {
 	int n_ids, layout;
 	uint64_t max_wait_ns;	/* longest commit request, seen from here */
 	unsigned long commits, held;
+	unsigned long held_for[MEMSLOT_HOLD_REASON_NEVER + 1]; /* by reason */
 };
 
 static uint32_t *pattern_backing(uint32_t pat)
@@ -96,15 +98,15 @@ FIXTURE_TEARDOWN(atomic)
 		munmap(self->mem_b, BACKING_SIZE);
 }
 
-/* A VM with @n vCPUs, the space bound to it, backings A and B. */
-static int start_vm(FIXTURE_DATA(atomic) *self, int n)
+/* A VM with @n vCPUs, the space bound to @slots of it, backings A and B. */
+static int start_vm_slots(FIXTURE_DATA(atomic) *self, int n, uint32_t slots)
 {
 	int err = guest_open_smp(&self->g, n);
 
 	if (err)
 		return err;
-	err = nlc_space_bind(&self->c, self->space, self->g.vm, SLOT_BASE, 64,
-			     &self->r);
+	err = nlc_space_bind(&self->c, self->space, self->g.vm, SLOT_BASE,
+			     slots, &self->r);
 	if (!err)
 		err = nlc_backing_new(&self->c, self->space, self->mem_a,
 				      BACKING_SIZE, &self->r);
@@ -114,6 +116,11 @@ static int start_vm(FIXTURE_DATA(atomic) *self, int n)
 				      BACKING_SIZE, &self->r);
 	self->bb = self->r.backing_id;
 	return err;
+}
+
+static int start_vm(FIXTURE_DATA(atomic) *self, int n)
+{
+	return start_vm_slots(self, n, 64);
 }
 
 static uint64_t now_ns(void)
@@ -138,6 +145,9 @@ static int commit(FIXTURE_DATA(atomic) *self, const struct nlc_op *ops, int n,
 	if (!err) {
 		self->commits++;
 		self->held += self->r.held_vcpus > 0;
+		if (self->r.held_vcpus &&
+		    self->r.hold_reason <= MEMSLOT_HOLD_REASON_NEVER)
+			self->held_for[self->r.hold_reason]++;
 	}
 	return err;
 }
@@ -201,7 +211,8 @@ static void expect_clean(struct __test_metadata *_metadata,
 /*
  * Thousands of commits add and remove ranges right next to the region on
  * both sides, while a vCPU reads it: the region is never unmapped, and no
- * hold is needed (auto mode holds nothing here).
+ * hold is needed for correctness (auto may hold for speed, as the vCPU
+ * runs: every hold here must say so).
  */
 TEST_F_TIMEOUT(atomic, neighbour_churn, 240)
 {
@@ -231,7 +242,8 @@ TEST_F_TIMEOUT(atomic, neighbour_churn, 240)
 	guest_loop_stop(&self->g);
 	TH_LOG("2000 neighbour commits, %u passes of the vCPU, %lu holes",
 	       guest_loop_passes(&self->g, 0), SUM(self, holes));
-	EXPECT_EQ(0, self->held);
+	EXPECT_EQ(0, self->held_for[MEMSLOT_HOLD_REASON_CORRECTNESS]);
+	EXPECT_EQ(self->held, self->held_for[MEMSLOT_HOLD_REASON_SPEED]);
 	expect_clean(_metadata, self);
 }
 
@@ -428,6 +440,152 @@ TEST_F(atomic, hold_modes)
 	EXPECT_LE(self->r.hold_ns, self->r.commit_ns);
 }
 
+#define SPEED_N		256	/* fresh ranges of a batch */
+#define SPEED_GPA	0x10000000ULL	/* far from the region */
+#define SPEED_CHUNK	32	/* ops per txn-append */
+
+/*
+ * One staged commit (hold auto) of SPEED_N fresh 4 KiB ranges on A, 8 KiB
+ * apart (@ids out), or of their removal (@ids in).
+ */
+static int speed_batch(FIXTURE_DATA(atomic) *self, uint32_t *ids, bool add)
+{
+	static struct nlc_op ops[SPEED_N];
+	int i, err;
+
+	for (i = 0; i < SPEED_N; i++)
+		ops[i] = add ? (struct nlc_op)NLC_ADD(SPEED_GPA + i * 8 * KB,
+						      4 * KB, self->ba,
+						      i * 4 * KB % BACKING_SIZE, 0) :
+			       (struct nlc_op)NLC_REMOVE(ids[i]);
+	err = nlc_txn_cmd(&self->c, MEMSLOT_CMD_TXN_OPEN, self->space, NULL, 0,
+			  false, &self->r);
+	for (i = 0; !err && i < SPEED_N; i += SPEED_CHUNK)
+		err = nlc_txn_cmd(&self->c, MEMSLOT_CMD_TXN_APPEND, self->space,
+				  ops + i, SPEED_CHUNK, false, &self->r);
+	if (!err)
+		err = nlc_txn_cmd(&self->c, MEMSLOT_CMD_TXN_COMMIT, self->space,
+				  NULL, 0, true, &self->r);
+	if (err || !add)
+		return err;
+	if (self->r.n_added != SPEED_N)
+		return -EPROTO;
+	for (i = 0; i < SPEED_N; i++)
+		ids[i] = self->r.added[i].id;
+	return 0;
+}
+
+static uint64_t space_stat(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(atomic) *self, int stat)
+{
+	struct nlc_result r;
+
+	EXPECT_EQ(0, nlc_space_get(&self->c, self->space, &r));
+	return r.sp[0].stats[stat];
+}
+
+/*
+ * Two running vCPUs (one reading the region, one also exiting to
+ * userspace every pass): hold auto holds batches of fresh adds and
+ * removes for speed, since unheld each slot change waits for an SRCU
+ * grace period that they stretch. With a pause budget B (a quarter of the
+ * batch's measured held time, so that it must split), every hold stays
+ * within B plus the margin, the batch is applied completely, and the
+ * vCPUs never see a hole in the region. In unheld mode the same batch
+ * runs unheld, reason budget.
+ */
+TEST_F_TIMEOUT(atomic, hold_for_speed_within_budget, 600)
+{
+	static uint32_t ids[SPEED_N];
+	uint64_t held_step, budget_ns, margin_ns;
+	uint32_t v;
+	int i;
+
+	ASSERT_EQ(0, start_vm_slots(self, 2, SPEED_N + 16));
+	ASSERT_EQ(0, relayout(self)) TH_LOG("%s", self->r.msg);
+	start_loop(_metadata, self, 0, 0, -1);
+	start_loop(_metadata, self, 1, GUEST_LOOP_EXIT, -1);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	ASSERT_TRUE(guest_loop_wait(&self->g, 1, 1, PASS_TIMEOUT_S));
+
+	/* no budget: the policy measures (its first op unheld), then holds */
+	ASSERT_EQ(0, speed_batch(self, ids, true)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(MEMSLOT_HOLD_REASON_SPEED, self->r.hold_reason);
+	EXPECT_EQ(1, self->r.hold_batches);
+	EXPECT_LT(0, space_stat(_metadata, self, MEMSLOT_A_STATS_COST_UNHELD_STEP_NS));
+	held_step = space_stat(_metadata, self, MEMSLOT_A_STATS_COST_HELD_STEP_NS);
+	ASSERT_LT(0, held_step);
+	ASSERT_EQ(0, speed_batch(self, ids, false)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(MEMSLOT_HOLD_REASON_SPEED, self->r.hold_reason);
+	EXPECT_EQ(1, self->r.hold_batches);
+
+	/*
+	 * Margin: the misestimate of one op's cost plus a scheduling delay
+	 * of the test VM's host (TCG): max(B, 10 ms).
+	 */
+	budget_ns = SPEED_N * held_step / 4;
+	if (budget_ns < 1000000)
+		budget_ns = 1000000;
+	margin_ns = budget_ns > 10000000 ? budget_ns : 10000000;
+	ASSERT_EQ(0, nlc_space_set(&self->c, self->space, budget_ns / 1000, -1,
+				   &self->r));
+	for (i = 0; i < 3; i++) { /* add, remove, add */
+		ASSERT_EQ(0, speed_batch(self, ids, !(i % 2))) TH_LOG("%s", self->r.msg);
+		TH_LOG("%s: budget %lu us, %u holds, longest %lu us, all %lu us",
+		       i % 2 ? "remove" : "add", budget_ns / 1000,
+		       self->r.hold_batches, self->r.hold_ns_max / 1000,
+		       self->r.hold_ns / 1000);
+		EXPECT_EQ(MEMSLOT_HOLD_REASON_SPEED, self->r.hold_reason);
+		EXPECT_LE(2, self->r.hold_batches);
+		EXPECT_GE(budget_ns + margin_ns, self->r.hold_ns_max);
+	}
+	/* all of the last batch is there, as the vCPU sees it */
+	guest_loop_stop(&self->g);
+	for (i = 0; i < SPEED_N; i++) {
+		ASSERT_EQ(GUEST_OK, guest_read(&self->g, SPEED_GPA + i * 8 * KB, &v));
+		ASSERT_EQ(PAT_A, v);
+	}
+	expect_clean(_metadata, self);
+
+	/* unheld mode: a batch that would need more than B runs unheld */
+	start_loop(_metadata, self, 0, 0, -1);
+	start_loop(_metadata, self, 1, GUEST_LOOP_EXIT, -1);
+	ASSERT_TRUE(guest_loop_wait(&self->g, 0, 1, PASS_TIMEOUT_S));
+	ASSERT_EQ(0, nlc_space_set(&self->c, self->space, -1,
+				   MEMSLOT_BUDGET_MODE_UNHELD, &self->r));
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &self->r));
+	EXPECT_EQ(budget_ns / 1000, self->r.sp[0].hold_budget_us);
+	EXPECT_EQ(MEMSLOT_BUDGET_MODE_UNHELD, self->r.sp[0].budget_mode);
+	ASSERT_EQ(0, speed_batch(self, ids, false)) TH_LOG("%s", self->r.msg);
+	EXPECT_EQ(MEMSLOT_HOLD_REASON_BUDGET, self->r.hold_reason);
+	EXPECT_EQ(0, self->r.hold_batches);
+	EXPECT_EQ(0, self->r.held_vcpus);
+	EXPECT_EQ(1, space_stat(_metadata, self, MEMSLOT_A_STATS_UNHELD_BUDGET));
+	EXPECT_LE(3, space_stat(_metadata, self, MEMSLOT_A_STATS_HOLDS_SPEED));
+	guest_loop_stop(&self->g);
+	for (i = 0; i < SPEED_N; i += 17)
+		EXPECT_EQ(GUEST_MMIO, guest_read(&self->g, SPEED_GPA + i * 8 * KB, &v));
+	expect_clean(_metadata, self);
+}
+
+/* space-set refuses bad values, naming the attribute, and changes nothing. */
+TEST_F(atomic, hold_budget_refused)
+{
+	struct nlc_result r;
+
+	ASSERT_EQ(0, nlc_space_set(&self->c, self->space, 5000, -1, &self->r));
+	EXPECT_EQ(-ERANGE, nlc_space_set(&self->c, self->space, 10000001,
+					  MEMSLOT_BUDGET_MODE_UNHELD, &self->r));
+	EXPECT_EQ(MEMSLOT_A_SPACE_HOLD_BUDGET_US, self->r.bad_attr);
+	EXPECT_EQ(-ERANGE, nlc_space_set(&self->c, self->space, 1, 3, &self->r));
+	EXPECT_EQ(MEMSLOT_A_SPACE_BUDGET_MODE, self->r.bad_attr);
+	EXPECT_EQ(-ENOENT, nlc_space_set(&self->c, self->space + 1000, 1, -1,
+					 &self->r));
+	ASSERT_EQ(0, nlc_space_get(&self->c, self->space, &r));
+	EXPECT_EQ(5000, r.sp[0].hold_budget_us);
+	EXPECT_EQ(MEMSLOT_BUDGET_MODE_SPLIT, r.sp[0].budget_mode);
+}
+
 static int write_file(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC), n;
@@ -444,7 +602,7 @@ static int write_file(const char *path, const char *s)
 /* The tracepoints report holds and commits with the reply's figures. */
 TEST_F(atomic, tracepoints)
 {
-	char buf[8192], want[64];
+	char buf[8192], want[128];
 	int fd, n;
 
 	if (access(TRACING "/trace", R_OK))
@@ -471,10 +629,15 @@ TEST_F(atomic, tracepoints)
 	snprintf(want, sizeof(want), "memslot_commit: space=%u generation=%llu ops=5",
 		 self->space, (unsigned long long)self->r.generation);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
-	snprintf(want, sizeof(want), "held=2 hold_ns=%llu commit_ns=%llu err=0",
+	/* held whole for correctness (reason 2), in one batch */
+	snprintf(want, sizeof(want), "held=2 hold_ns=%llu commit_ns=%llu reason=%u batches=1 err=0",
 		 (unsigned long long)self->r.hold_ns,
-		 (unsigned long long)self->r.commit_ns);
+		 (unsigned long long)self->r.commit_ns,
+		 MEMSLOT_HOLD_REASON_CORRECTNESS);
 	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("%s", buf);
+	EXPECT_EQ(MEMSLOT_HOLD_REASON_CORRECTNESS, self->r.hold_reason);
+	EXPECT_EQ(1, self->r.hold_batches);
+	EXPECT_EQ(self->r.hold_ns, self->r.hold_ns_max);
 }
 
 /*

@@ -126,6 +126,7 @@ TEST_F(genl, family_has_expected_ops_and_group)
 	EXPECT_EQ(doit, f.op_flags[MEMSLOT_CMD_SPACE_NEW] & (doit | GENL_CMD_CAP_DUMP));
 	EXPECT_EQ(doit, f.op_flags[MEMSLOT_CMD_SPACE_DEL] & (doit | GENL_CMD_CAP_DUMP));
 	EXPECT_EQ(doit | GENL_CMD_CAP_DUMP, f.op_flags[MEMSLOT_CMD_SPACE_GET]);
+	EXPECT_EQ(doit, f.op_flags[MEMSLOT_CMD_SPACE_SET] & (doit | GENL_CMD_CAP_DUMP));
 	/* notifications are not requests */
 	EXPECT_EQ(0, f.op_flags[MEMSLOT_CMD_SPACE_NEW_NTF]);
 	/* nothing needs CAP_NET_ADMIN: an unprivileged VMM may own spaces */

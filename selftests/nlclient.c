@@ -25,6 +25,8 @@ static const struct nla_policy nlc_space_policy[MEMSLOT_A_SPACE_MAX + 1] = {
 	[MEMSLOT_A_SPACE_VM_BOUND] = { .type = NLA_FLAG },
 	[MEMSLOT_A_SPACE_STATS] = { .type = NLA_NESTED },
 	[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_HOLD_BUDGET_US] = { .type = NLA_U32 },
+	[MEMSLOT_A_SPACE_BUDGET_MODE] = { .type = NLA_U32 },
 };
 
 int nlc_open(struct nlc *c)
@@ -176,6 +178,15 @@ static int nlc_on_layout(struct nlmsghdr *nlh, struct nlc_result *res)
 		case MEMSLOT_A_TXN_COMMIT_NS:
 			res->commit_ns = nla_get_u64(a);
 			break;
+		case MEMSLOT_A_TXN_HOLD_REASON:
+			res->hold_reason = nla_get_u32(a);
+			break;
+		case MEMSLOT_A_TXN_HOLD_BATCHES:
+			res->hold_batches = nla_get_u32(a);
+			break;
+		case MEMSLOT_A_TXN_HOLD_NS_MAX:
+			res->hold_ns_max = nla_get_u64(a);
+			break;
 		case MEMSLOT_A_TXN_DMA_MAP_CALLS ... MEMSLOT_A_TXN_DMA_HOLE_PAGES:
 			res->dma[nla_type(a) - MEMSLOT_A_TXN_DMA_MAP_CALLS] =
 				nla_get_u64(a);
@@ -257,6 +268,10 @@ static int nlc_on_valid(struct nl_msg *msg, void *arg)
 		nlc_parse_stats(tb[MEMSLOT_A_SPACE_STATS], s->stats);
 	if (tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT])
 		s->dirty_protect = nla_get_u32(tb[MEMSLOT_A_SPACE_DIRTY_LOG_PROTECT]);
+	if (tb[MEMSLOT_A_SPACE_HOLD_BUDGET_US])
+		s->hold_budget_us = nla_get_u32(tb[MEMSLOT_A_SPACE_HOLD_BUDGET_US]);
+	if (tb[MEMSLOT_A_SPACE_BUDGET_MODE])
+		s->budget_mode = nla_get_u32(tb[MEMSLOT_A_SPACE_BUDGET_MODE]);
 	return NL_OK;
 }
 
@@ -570,6 +585,19 @@ int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
 		   uint32_t slot_count, struct nlc_result *res)
 {
 	return nlc_bind(c, id, vm_fd, slot_base, slot_count, 0, -1, res);
+}
+
+int nlc_space_set(struct nlc *c, uint32_t id, int64_t budget_us, int64_t mode,
+		  struct nlc_result *res)
+{
+	struct nl_msg *msg = nlc_msg(c, MEMSLOT_CMD_SPACE_SET, 0);
+
+	nla_put_u32(msg, MEMSLOT_A_SPACE_ID, id);
+	if (budget_us >= 0)
+		nla_put_u32(msg, MEMSLOT_A_SPACE_HOLD_BUDGET_US, budget_us);
+	if (mode >= 0)
+		nla_put_u32(msg, MEMSLOT_A_SPACE_BUDGET_MODE, mode);
+	return nlc_xfer(c, msg, res);
 }
 
 bool nlc_has_space(const struct nlc_result *res, uint32_t id)

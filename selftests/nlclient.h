@@ -23,6 +23,7 @@ struct nlc_space {
 	uint32_t slot_base, slot_count, as_id;
 	uint64_t max_slot_size;
 	uint32_t dirty_protect;
+	uint32_t hold_budget_us, budget_mode;
 	uint64_t stats[MEMSLOT_A_STATS_MAX + 1];	/* by MEMSLOT_A_STATS_* */
 };
 
@@ -53,6 +54,8 @@ struct nlc_result {
 	bool diff_truncated;			/* commit-ntf */
 	uint32_t held_vcpus;			/* txn-commit reply */
 	uint64_t hold_ns, commit_ns;
+	uint32_t hold_reason, hold_batches;	/* MEMSLOT_HOLD_REASON_* */
+	uint64_t hold_ns_max;
 	/* txn-commit reply: MEMSLOT_A_TXN_DMA_MAP_CALLS.. _HOLE_PAGES */
 	uint64_t dma[MEMSLOT_A_TXN_DMA_HOLE_PAGES - MEMSLOT_A_TXN_DMA_MAP_CALLS + 1];
 	struct nlc_range added[NLC_MAX_SPACES], removed[NLC_MAX_SPACES];
@@ -99,6 +102,9 @@ int nlc_space_dump(struct nlc *c, struct nlc_result *res);
 int nlc_space_bind(struct nlc *c, uint32_t id, int vm_fd, uint32_t slot_base,
 		   uint32_t slot_count, struct nlc_result *res);
 bool nlc_has_space(const struct nlc_result *res, uint32_t id);
+/* space-set: hold-budget-us and budget-mode, each left out when < 0. */
+int nlc_space_set(struct nlc *c, uint32_t id, int64_t budget_us, int64_t mode,
+		  struct nlc_result *res);
 int nlc_space_bind_max(struct nlc *c, uint32_t id, int vm_fd,
 		       uint32_t slot_base, uint32_t slot_count,
 		       uint64_t max_slot_size, struct nlc_result *res);
