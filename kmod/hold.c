@@ -7,13 +7,16 @@
  * while vCPUs run guest code, each unheld slot change waits for an SRCU
  * grace period that they stretch, while under a hold they are parked
  * outside KVM's SRCU read side. The policy compares the two as it
- * measured them on the space's recent commits,
+ * measured them on the space's recent commits, for the slot changes the
+ * commit has left, by kind (set or delete: a deletion also zaps),
  *
- *	unheld = n * unheld_step	held = hold + n * held_step
+ *	unheld = sum n[kind] * unheld[kind]
+ *	held = hold + sum n[kind] * held[kind]
  *
- * and holds when held < unheld. With no fresh unheld figure (none yet, or
- * none for a second because every commit since was held) the first op
- * runs unheld to measure it, and the rest of the commit is decided then.
+ * and holds when held < unheld. With no fresh unheld figure for a kind the
+ * commit has (none yet, or none for 10 s because every commit since was
+ * held) its first op runs unheld to measure, and the rest of the commit
+ * is decided then.
  *
  * A hold for speed keeps within the space's budget. In split mode, before
  * an op whose measured cost would take the current hold past it, the
@@ -31,7 +34,7 @@
 #include "space.h"
 #include "txn.h"
 
-#define MS_HOLD_STALE_NS	NSEC_PER_SEC
+#define MS_HOLD_STALE_NS	(10 * NSEC_PER_SEC)
 
 void ms_hold_policy_init(struct ms_hold_policy *p)
 {
@@ -46,87 +49,110 @@ static u64 ms_hold_avg(u64 old, u64 sample)
 	return old ? (3 * old + sample) / 4 : sample;
 }
 
-/* The steps [seg_k, @k) end now: add their time to the held or unheld side. */
-static void ms_hold_seg_end(struct ms_txn_hold *h, u32 k)
+static int ms_step_kind(const struct ms_step *s)
 {
-	u64 ns = ktime_get_ns() - h->mark_ns;
-
-	if (h->held) {
-		h->steps_ns += ns;
-		h->steps += k - h->seg_k;
-	} else {
-		h->unheld_ns += ns;
-		h->unheld_steps += k - h->seg_k;
-	}
-	h->seg_k = k;
+	return s->new.size ? MS_STEP_SET : MS_STEP_DELETE;
 }
 
-/* Hold the vCPUs from step @k on. */
-static int ms_hold_take(struct ms_txn *t, u32 k)
+/* After step @k ran, in @ns. */
+void ms_hold_step_done(struct ms_txn *t, u32 k, u64 ns)
+{
+	struct ms_txn_hold *h = &t->hold;
+	int kind = ms_step_kind(&t->steps[k]);
+
+	h->left[kind]--;
+	h->steps[h->held][kind]++;
+	h->steps_ns[h->held][kind] += ns;
+}
+
+static int ms_hold_take(struct ms_txn *t)
 {
 	struct ms_txn_hold *h = &t->hold;
 	int err;
 
-	ms_hold_seg_end(h, k);
 	err = ms_kvm_hold_vcpus(t->space, &h->vh);
 	if (err)
 		return err;
 	h->held = true;
 	h->batches++;
-	h->mark_ns = ktime_get_ns();
 	return 0;
 }
 
-/* Let the vCPUs go before step @k; returns how long they were held. */
-static u64 ms_hold_drop(struct ms_txn *t, u32 k)
+/* Let the vCPUs go; returns how long they were held. */
+static u64 ms_hold_drop(struct ms_txn *t)
 {
 	struct ms_txn_hold *h = &t->hold;
 	u64 ns;
 
-	ms_hold_seg_end(h, k);
 	ns = ms_kvm_release_vcpus(t->space, &h->vh);
 	h->held = false;
 	h->ns_total += ns;
 	h->ns_max = max(h->ns_max, ns);
-	h->mark_ns = ktime_get_ns();
 	t->held_vcpus = h->vh.nr_vcpus;
 	return ns;
 }
 
-/* The predicted length of one hold over @n slot changes. */
-static u64 ms_hold_predict(const struct ms_hold_cost *c, u32 n)
+/* A kind's unheld cost, or the other kind's while it has none. */
+static u64 ms_hold_unheld(const struct ms_hold_cost *c, int kind)
 {
-	return c->hold_ns + (u64)n * c->held_step_ns;
+	return c->unheld_ns[kind] ?: c->unheld_ns[!kind];
 }
 
-/* Holding @n slot changes is faster (an unmeasured hold is tried once). */
-static bool ms_hold_pays(const struct ms_hold_cost *c, u32 n)
+/* The predicted length of one hold over @n[] slot changes. */
+static u64 ms_hold_predict(const struct ms_hold_cost *c, const u32 *n)
 {
-	return !c->held_step_ns ||
-	       ms_hold_predict(c, n) < (u64)n * c->unheld_step_ns;
+	return c->hold_ns + n[MS_STEP_SET] * c->held_ns[MS_STEP_SET] +
+	       n[MS_STEP_DELETE] * c->held_ns[MS_STEP_DELETE];
 }
 
-/* hold auto, from step @k on: hold for speed if it pays and fits. */
-static int ms_hold_decide(struct ms_txn *t, u32 k)
+/* Holding @n[] slot changes is faster (an unmeasured hold is tried). */
+static bool ms_hold_pays(const struct ms_hold_cost *c, const u32 *n)
+{
+	u64 unheld = 0;
+	int kind;
+
+	for (kind = 0; kind < MS_STEP_KINDS; kind++) {
+		if (n[kind] && !c->held_ns[kind])
+			return true;
+		unheld += n[kind] * ms_hold_unheld(c, kind);
+	}
+	return ms_hold_predict(c, n) < unheld;
+}
+
+/* hold auto, for the steps left: hold for speed if it pays and fits. */
+static int ms_hold_decide(struct ms_txn *t)
 {
 	const struct ms_hold_policy *p = &t->space->hold;
 	struct ms_txn_hold *h = &t->hold;
-	u32 n = t->n_steps - k;
 
-	if (!ms_hold_pays(&p->cost, n)) {
+	if (!ms_hold_pays(&p->cost, h->left)) {
 		h->reason = MEMSLOT_HOLD_REASON_NOT_FASTER;
 		return 0;
 	}
 	if (p->budget_ns &&
 	    (p->cost.hold_ns >= p->budget_ns ||
 	     (p->budget_mode == MEMSLOT_BUDGET_MODE_UNHELD &&
-	      ms_hold_predict(&p->cost, n) > p->budget_ns))) {
+	      ms_hold_predict(&p->cost, h->left) > p->budget_ns))) {
 		h->reason = MEMSLOT_HOLD_REASON_BUDGET;
 		return 0;
 	}
 	h->reason = MEMSLOT_HOLD_REASON_SPEED;
 	h->speed = true;
-	return ms_hold_take(t, k);
+	return ms_hold_take(t);
+}
+
+/* A kind the commit has lacks a fresh unheld figure. */
+static bool ms_hold_stale(const struct ms_txn *t, u64 now)
+{
+	const struct ms_hold_cost *c = &t->space->hold.cost;
+	int kind;
+
+	for (kind = 0; kind < MS_STEP_KINDS; kind++)
+		if (t->hold.left[kind] &&
+		    (!c->unheld_ns[kind] ||
+		     now - c->unheld_at_ns[kind] > MS_HOLD_STALE_NS))
+			return true;
+	return false;
 }
 
 /* Fold the unheld steps so far into the cost model, if vCPUs ran. */
@@ -134,14 +160,18 @@ static void ms_hold_learn_unheld(struct ms_txn *t)
 {
 	struct ms_hold_cost *c = &t->space->hold.cost;
 	struct ms_txn_hold *h = &t->hold;
+	int kind;
 
-	if (!h->running || !h->unheld_steps)
-		return;
-	c->unheld_step_ns = ms_hold_avg(c->unheld_step_ns,
-					h->unheld_ns / h->unheld_steps);
-	c->unheld_at_ns = ktime_get_ns();
-	h->unheld_ns = 0;
-	h->unheld_steps = 0;
+	for (kind = 0; h->running && kind < MS_STEP_KINDS; kind++) {
+		if (!h->steps[0][kind])
+			continue;
+		c->unheld_ns[kind] = ms_hold_avg(c->unheld_ns[kind],
+						 div_u64(h->steps_ns[0][kind],
+							 h->steps[0][kind]));
+		c->unheld_at_ns[kind] = ktime_get_ns();
+		h->steps[0][kind] = 0;
+		h->steps_ns[0][kind] = 0;
+	}
 }
 
 /*
@@ -150,22 +180,23 @@ static void ms_hold_learn_unheld(struct ms_txn *t)
  */
 int ms_hold_begin(struct ms_txn *t)
 {
-	const struct ms_hold_cost *c = &t->space->hold.cost;
 	struct ms_txn_hold *h = &t->hold;
+	u32 k;
 
 	memset(h, 0, sizeof(*h));
-	h->mark_ns = ktime_get_ns();
+	for (k = 0; k < t->n_steps; k++)
+		h->left[ms_step_kind(&t->steps[k])]++;
 	if (!t->n_steps) {
 		h->reason = MEMSLOT_HOLD_REASON_NO_CHANGE;
 		return 0;
 	}
 	if (t->replaces || t->n_harvest) {
 		h->reason = MEMSLOT_HOLD_REASON_CORRECTNESS;
-		return ms_hold_take(t, 0);
+		return ms_hold_take(t);
 	}
 	if (t->hold_mode == MEMSLOT_HOLD_MODE_ALWAYS) {
 		h->reason = MEMSLOT_HOLD_REASON_REQUESTED;
-		return ms_hold_take(t, 0);
+		return ms_hold_take(t);
 	}
 	h->running = ms_kvm_running_vcpus(t->space);
 	if (t->hold_mode == MEMSLOT_HOLD_MODE_NEVER) {
@@ -175,23 +206,23 @@ int ms_hold_begin(struct ms_txn *t)
 	h->reason = MEMSLOT_HOLD_REASON_NOT_FASTER;
 	if (!h->running)
 		return 0;
-	if (!c->unheld_step_ns || h->mark_ns - c->unheld_at_ns > MS_HOLD_STALE_NS) {
+	if (ms_hold_stale(t, ktime_get_ns())) {
 		h->probing = true;
 		return 0;
 	}
-	return ms_hold_decide(t, 0);
+	return ms_hold_decide(t);
 }
 
 /* Would op @k's steps take the current hold past the budget? */
 static bool ms_hold_over_budget(const struct ms_txn *t, u32 k)
 {
 	const struct ms_hold_policy *p = &t->space->hold;
-	u32 j, n = 0;
+	u64 est = 0;
+	u32 j;
 
 	for (j = k; j < t->n_steps && t->steps[j].op == t->steps[k].op; j++)
-		n++;
-	return ktime_get_ns() - t->hold.vh.start_ns +
-	       (u64)n * p->cost.held_step_ns > p->budget_ns;
+		est += p->cost.held_ns[ms_step_kind(&t->steps[j])];
+	return ktime_get_ns() - t->hold.vh.start_ns + est > p->budget_ns;
 }
 
 /*
@@ -206,16 +237,15 @@ int ms_hold_boundary(struct ms_txn *t, u32 k)
 
 	if (h->probing) {
 		h->probing = false;
-		ms_hold_seg_end(h, k);
 		ms_hold_learn_unheld(t);
-		return ms_hold_decide(t, k);
+		return ms_hold_decide(t);
 	}
 	if (!h->held || !h->speed || !t->space->hold.budget_ns ||
 	    !ms_hold_over_budget(t, k))
 		return 0;
-	held = ms_hold_drop(t, k);
+	held = ms_hold_drop(t);
 	fsleep(div_u64(held, NSEC_PER_USEC) + 1);
-	return ms_hold_take(t, k);
+	return ms_hold_take(t);
 }
 
 /* Fold the held steps into the cost model (not with harvests in them). */
@@ -223,13 +253,23 @@ static void ms_hold_learn_held(struct ms_txn *t)
 {
 	struct ms_hold_cost *c = &t->space->hold.cost;
 	struct ms_txn_hold *h = &t->hold;
-	u64 fixed;
+	u64 in_steps = 0;
+	int kind;
 
-	if (!h->batches || !h->steps || t->n_harvest)
+	if (!h->batches || t->n_harvest)
 		return;
-	c->held_step_ns = ms_hold_avg(c->held_step_ns, h->steps_ns / h->steps);
-	fixed = h->ns_total > h->steps_ns ? h->ns_total - h->steps_ns : 0;
-	c->hold_ns = ms_hold_avg(c->hold_ns, div_u64(fixed, h->batches));
+	for (kind = 0; kind < MS_STEP_KINDS; kind++) {
+		if (!h->steps[1][kind])
+			continue;
+		in_steps += h->steps_ns[1][kind];
+		c->held_ns[kind] = ms_hold_avg(c->held_ns[kind],
+					       div_u64(h->steps_ns[1][kind],
+						       h->steps[1][kind]));
+	}
+	c->hold_ns = ms_hold_avg(c->hold_ns,
+				 div_u64(h->ns_total > in_steps ?
+					 h->ns_total - in_steps : 0,
+					 h->batches));
 }
 
 /*
@@ -241,9 +281,7 @@ void ms_hold_end(struct ms_txn *t, int err)
 	struct ms_txn_hold *h = &t->hold;
 
 	if (h->held)
-		ms_hold_drop(t, t->n_steps);
-	else
-		ms_hold_seg_end(h, t->n_steps);
+		ms_hold_drop(t);
 	t->hold_ns = h->ns_total;
 	if (err)
 		return;

@@ -13,14 +13,21 @@
 
 struct ms_txn;
 
+/* The kinds of slot change the cost model tells apart. */
+enum {
+	MS_STEP_SET,		/* a slot created, or changed */
+	MS_STEP_DELETE,		/* a slot deleted: KVM also zaps its mappings */
+	MS_STEP_KINDS
+};
+
 /*
- * What the policy measured of a space's commits; 0 is not measured yet.
- * Moving averages (weight 1/4 for each new commit).
+ * What the policy measured of a space's commits, by kind of slot change;
+ * 0 is not measured yet. Moving averages (weight 1/4 per commit).
  */
 struct ms_hold_cost {
-	u64 unheld_step_ns;	/* one slot change, no hold, vCPUs in KVM_RUN */
-	u64 unheld_at_ns;	/* when unheld_step_ns was last measured */
-	u64 held_step_ns;	/* one slot change under a hold */
+	u64 unheld_ns[MS_STEP_KINDS];	/* no hold, vCPUs in KVM_RUN */
+	u64 unheld_at_ns[MS_STEP_KINDS]; /* when last measured */
+	u64 held_ns[MS_STEP_KINDS];	/* under a hold */
 	u64 hold_ns;		/* fixed cost of a hold: gate, SRCU, release */
 };
 
@@ -40,17 +47,17 @@ struct ms_txn_hold {
 	u32 running;		/* vCPUs in KVM_RUN when the commit began */
 	struct ms_vcpu_hold vh;
 	u32 batches;		/* holds taken */
-	u32 seg_k;		/* first step of the current hold or unheld run */
-	u64 mark_ns;		/* and when it began */
-	u64 steps_ns;		/* slot changes under holds: their time */
-	u32 steps, unheld_steps; /* slot changes under holds, and not */
-	u64 unheld_ns;
+	u32 left[MS_STEP_KINDS];	/* steps not run yet */
+	/* the steps run, unheld [0] and held [1], and their time */
+	u32 steps[2][MS_STEP_KINDS];
+	u64 steps_ns[2][MS_STEP_KINDS];
 	u64 ns_total, ns_max;	/* the holds' lengths */
 };
 
 void ms_hold_policy_init(struct ms_hold_policy *p);
 int ms_hold_begin(struct ms_txn *t);
 int ms_hold_boundary(struct ms_txn *t, u32 k);
+void ms_hold_step_done(struct ms_txn *t, u32 k, u64 ns);
 void ms_hold_end(struct ms_txn *t, int err);
 
 #endif /* _MEMSLOT_HOLD_H */

@@ -62,13 +62,19 @@ static int ms_fill_binding(struct sk_buff *skb, const struct ms_binding *vm)
 /* The cost model of the hold policy, in the stats nest. */
 static int ms_fill_cost(struct sk_buff *skb, const struct ms_hold_cost *c)
 {
-	if (nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_UNHELD_STEP_NS,
-			      c->unheld_step_ns, MEMSLOT_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_HELD_STEP_NS,
-			      c->held_step_ns, MEMSLOT_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, MEMSLOT_A_STATS_COST_HOLD_NS, c->hold_ns,
-			      MEMSLOT_A_STATS_PAD))
-		return -EMSGSIZE;
+	const struct { int type; u64 v; } f[] = {
+		{ MEMSLOT_A_STATS_COST_UNHELD_SET_NS, c->unheld_ns[MS_STEP_SET] },
+		{ MEMSLOT_A_STATS_COST_UNHELD_DELETE_NS,
+		  c->unheld_ns[MS_STEP_DELETE] },
+		{ MEMSLOT_A_STATS_COST_HELD_SET_NS, c->held_ns[MS_STEP_SET] },
+		{ MEMSLOT_A_STATS_COST_HELD_DELETE_NS, c->held_ns[MS_STEP_DELETE] },
+		{ MEMSLOT_A_STATS_COST_HOLD_NS, c->hold_ns },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(f); i++)
+		if (nla_put_u64_64bit(skb, f[i].type, f[i].v, MEMSLOT_A_STATS_PAD))
+			return -EMSGSIZE;
 	return 0;
 }
 

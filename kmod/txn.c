@@ -778,6 +778,7 @@ static int ms_txn_run_steps(struct ms_txn *t)
 {
 	struct ms_step *s;
 	int err = 0;
+	u64 start;
 	u32 k;
 
 	for (k = 0; k < t->n_steps; k++) {
@@ -789,9 +790,11 @@ static int ms_txn_run_steps(struct ms_txn *t)
 				goto err_undo;
 			}
 		}
+		start = ktime_get_ns();
 		err = ms_run_step(t, k);
 		if (err)
 			break;
+		ms_hold_step_done(t, k, ktime_get_ns() - start);
 	}
 	if (!err)
 		return 0;

@@ -104,15 +104,18 @@ enum memslot_stat {
 	/*
 	 * The hold policy (libmemslot 5): commits held for speed, commits
 	 * left unheld because of the budget, holds in all (a commit split
-	 * into batches counts each), and the policy's cost model: one slot
-	 * change unheld while vCPUs run, one under a hold, the fixed cost of
-	 * a hold (ns, 0 until measured).
+	 * into batches counts each), and the policy's cost model: one KVM
+	 * slot set (created or changed) and one deleted, unheld while vCPUs
+	 * run and under a hold, and the fixed cost of a hold (ns, 0 until
+	 * measured).
 	 */
 	MEMSLOT_STAT_HOLDS_SPEED,
 	MEMSLOT_STAT_UNHELD_BUDGET,
 	MEMSLOT_STAT_HOLD_BATCHES,
-	MEMSLOT_STAT_COST_UNHELD_STEP_NS,
-	MEMSLOT_STAT_COST_HELD_STEP_NS,
+	MEMSLOT_STAT_COST_UNHELD_SET_NS,
+	MEMSLOT_STAT_COST_UNHELD_DELETE_NS,
+	MEMSLOT_STAT_COST_HELD_SET_NS,
+	MEMSLOT_STAT_COST_HELD_DELETE_NS,
 	MEMSLOT_STAT_COST_HOLD_NS,
 };
 uint64_t memslot_space_stat(const struct memslot_space *s,

@@ -512,12 +512,14 @@ TEST_F_TIMEOUT(atomic, hold_for_speed_within_budget, 600)
 	ASSERT_EQ(0, speed_batch(self, ids, true)) TH_LOG("%s", self->r.msg);
 	EXPECT_EQ(MEMSLOT_HOLD_REASON_SPEED, self->r.hold_reason);
 	EXPECT_EQ(1, self->r.hold_batches);
-	EXPECT_LT(0, space_stat(_metadata, self, MEMSLOT_A_STATS_COST_UNHELD_STEP_NS));
-	held_step = space_stat(_metadata, self, MEMSLOT_A_STATS_COST_HELD_STEP_NS);
+	EXPECT_LT(0, space_stat(_metadata, self, MEMSLOT_A_STATS_COST_UNHELD_SET_NS));
+	held_step = space_stat(_metadata, self, MEMSLOT_A_STATS_COST_HELD_SET_NS);
 	ASSERT_LT(0, held_step);
 	ASSERT_EQ(0, speed_batch(self, ids, false)) TH_LOG("%s", self->r.msg);
 	EXPECT_EQ(MEMSLOT_HOLD_REASON_SPEED, self->r.hold_reason);
 	EXPECT_EQ(1, self->r.hold_batches);
+	EXPECT_LT(0, space_stat(_metadata, self, MEMSLOT_A_STATS_COST_UNHELD_DELETE_NS));
+	EXPECT_LT(0, space_stat(_metadata, self, MEMSLOT_A_STATS_COST_HELD_DELETE_NS));
 
 	/*
 	 * Margin: the misestimate of one op's cost plus a scheduling delay

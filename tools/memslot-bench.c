@@ -18,6 +18,12 @@
  *      dirty-log mode and with manual protect (the module clears only the
  *      window), against KVM_GET_DIRTY_LOG (+ KVM_CLEAR_DIRTY_LOG of the
  *      window under manual protect) by the VMM itself.
+ *   6. The hold policy: N = 1, 16, 256 fresh adds and removes with 0, 1
+ *      and 2 running vCPUs (one reading, one also exiting to userspace
+ *      every pass), plain ioctls against hold never, always and auto, and
+ *      auto with a pause budget; the longest guest pause of each.
+ *
+ * memslot-bench [SECTION...] runs only those sections.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -520,7 +526,243 @@ static int bench_dirty(struct bench *b)
 	return 0;
 }
 
-int main(void)
+#define FRESH_GPA	(256 * MB)	/* section 6's fresh ranges */
+#define FRESH_MAX	256
+#define FRESH_STRIDE	(16 * MB)	/* between the ways' ranges */
+#define BUDGET_US	10000		/* section 6's pause budget */
+#define N_WAYS		5
+#define N_SIZES		3
+
+/* One way of section 6 to change slots, and what it saw. */
+struct policy_way {
+	const char *name;
+	uint32_t hold;		/* MEMSLOT_HOLD_*; 0: plain ioctls */
+	uint32_t budget_us;	/* space-set, for auto */
+	uint32_t space, backing;
+	uint64_t gpa;		/* where its fresh ranges go */
+	double pause_us;	/* longest hold of the current cell */
+	unsigned int held;	/* commits of the cell that held */
+	double t[2][64];	/* add, remove times of the cell's rounds */
+};
+
+/* N fresh ranges added (@ids out) or removed in one commit: us. */
+static double fresh_commit(struct bench *b, struct policy_way *w,
+			   unsigned int n, uint32_t *ids, bool add)
+{
+	struct memslot_txn *t = memslot_txn_begin(b->ms, w->space);
+	unsigned int i;
+	double t0;
+
+	memslot_txn_set_hold(t, w->hold);
+	for (i = 0; i < n; i++) {
+		if (add)
+			memslot_txn_add(t, w->gpa + i * 8 * KB, 4 * KB,
+					w->backing, (i * 4 * KB) % MEM_SIZE, 0);
+		else
+			memslot_txn_remove(t, ids[i]);
+	}
+	t0 = now_us();
+	if (memslot_txn_commit(t)) {
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+		memslot_txn_free(t);
+		return -1;
+	}
+	t0 = now_us() - t0;
+	for (i = 0; add && i < n; i++)
+		ids[i] = memslot_txn_added_id(t, i);
+	if (memslot_txn_hold_ns_max(t) / 1e3 > w->pause_us)
+		w->pause_us = memslot_txn_hold_ns_max(t) / 1e3;
+	w->held += memslot_txn_hold_batches(t) > 0;
+	memslot_txn_free(t);
+	return t0;
+}
+
+/* The same with plain ioctls on slots 2.. of @vm. */
+static double fresh_plain(struct bench *b, int vm, const struct policy_way *w,
+			  unsigned int n, bool add)
+{
+	struct kvm_userspace_memory_region m = { 0 };
+	unsigned int i;
+	double t0 = now_us();
+
+	for (i = 0; i < n; i++) {
+		m.slot = 2 + i;
+		m.guest_phys_addr = w->gpa + i * 8 * KB;
+		m.memory_size = add ? 4 * KB : 0;
+		m.userspace_addr = (uintptr_t)b->mem + (i * 4 * KB) % MEM_SIZE;
+		if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &m))
+			return -1;
+	}
+	return now_us() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/*
+ * One VM for all ways: the VMM's own slot 1 over RGPA.. that vCPU 0 reads
+ * (and vCPU 1, exiting every pass), plain slots 2.. and one space per
+ * memslot way on slots of its own; @running of the vCPUs run.
+ */
+static int policy_guest(struct bench *b, struct guest *g, int running,
+			struct policy_way *w)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = 1, .guest_phys_addr = RGPA, .memory_size = RLEN,
+		.userspace_addr = (uintptr_t)b->mem,
+	};
+	int i, err = guest_open_smp(g, 2) ||
+		     ioctl(g->vm, KVM_SET_USER_MEMORY_REGION, &m);
+
+	for (i = 1; !err && i < N_WAYS; i++)
+		err = memslot_space_new(b->ms, w[i].name, &w[i].space) ||
+		      memslot_space_bind(b->ms, w[i].space, g->vm,
+					 FRESH_MAX + 8 + i * (FRESH_MAX + 8),
+					 FRESH_MAX, 0, 0) ||
+		      memslot_backing_new(b->ms, w[i].space, b->mem, MEM_SIZE,
+					  "mem", &w[i].backing) ||
+		      memslot_space_set_hold_budget(b->ms, w[i].space,
+						    w[i].budget_us, 0);
+	if (err)
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+	for (i = 0; !err && i < running; i++)
+		err = guest_loop_start(g, i, &(struct guest_loop){
+				.base = RGPA, .len = RLEN, .a = 0x5a5a5a5a,
+				.b = 0x5a5a5a5a, .park_fd = -1,
+				.mode = i ? GUEST_LOOP_EXIT : 0 }) ||
+		      !guest_loop_wait(g, i, 1, 30);
+	return err ? -1 : 0;
+}
+
+static unsigned int policy_reps(unsigned int n)
+{
+	return n == 256 ? 3 : n == 16 ? 9 : 31;
+}
+
+/* @reps rounds of N adds then N removes, the ways taking turns. */
+static int policy_cell(struct bench *b, struct guest *g, struct policy_way *w,
+		       unsigned int n, unsigned int reps)
+{
+	static uint32_t ids[FRESH_MAX];
+	unsigned int k, i, op;
+	double *t;
+
+	for (i = 0; i < N_WAYS; i++)
+		w[i].pause_us = w[i].held = 0;
+	for (k = 0; k < reps; k++) {
+		for (i = 0; i < N_WAYS; i++) {
+			for (op = 0; op < 2; op++) {
+				t = &w[i].t[op][k];
+				*t = w[i].hold ?
+				     fresh_commit(b, &w[i], n, ids, !op) :
+				     fresh_plain(b, g->vm, &w[i], n, !op);
+				if (*t < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* One line per op kind: the ways' medians, auto against the best. */
+static void policy_lines(int running, unsigned int n, struct policy_way *w)
+{
+	unsigned int reps = policy_reps(n);
+	double m[N_WAYS], best;
+	int op, i;
+
+	for (op = 0; op < 2; op++) {
+		printf("vcpus %d %-6s N = %3u:", running, op ? "remove" : "add", n);
+		for (i = 0; i < N_WAYS; i++) {
+			m[i] = median(w[i].t[op], reps);
+			printf(" %s %.0f us%s", w[i].name, m[i],
+			       i < N_WAYS - 1 ? "," : "");
+		}
+		best = m[1] < m[2] ? m[1] : m[2];
+		printf("; auto/best(never,always) %.2fx\n",
+		       best > 0 ? m[3] / best : 0);
+	}
+	printf("   longest pause: always %.0f us, auto %.0f us (%u of %u commits held), auto+budget %.0f us (budget %u us)\n",
+	       w[2].pause_us, w[3].pause_us, w[3].held, 2 * reps, w[4].pause_us,
+	       BUDGET_US);
+}
+
+/* What auto's space measured (its cost model). */
+static void policy_model(struct bench *b, const struct policy_way *w)
+{
+	struct memslot_space *s;
+
+	if (memslot_space_get(b->ms, w->space, &s))
+		return;
+	printf("   auto's cost model: slot set unheld %.0f us, held %.0f us; delete unheld %.0f us, held %.0f us; hold %.0f us; held for speed %" PRIu64 " of %" PRIu64 " commits\n",
+	       memslot_space_stat(s, MEMSLOT_STAT_COST_UNHELD_SET_NS) / 1e3,
+	       memslot_space_stat(s, MEMSLOT_STAT_COST_HELD_SET_NS) / 1e3,
+	       memslot_space_stat(s, MEMSLOT_STAT_COST_UNHELD_DELETE_NS) / 1e3,
+	       memslot_space_stat(s, MEMSLOT_STAT_COST_HELD_DELETE_NS) / 1e3,
+	       memslot_space_stat(s, MEMSLOT_STAT_COST_HOLD_NS) / 1e3,
+	       memslot_space_stat(s, MEMSLOT_STAT_HOLDS_SPEED),
+	       memslot_space_stat(s, MEMSLOT_STAT_COMMITS));
+	memslot_space_free(s);
+}
+
+static int bench_policy(struct bench *b)
+{
+	static const unsigned int sizes[N_SIZES] = { 1, 16, 256 };
+	static struct policy_way w[N_WAYS] = {
+		{ .name = "plain" },
+		{ .name = "never", .hold = MEMSLOT_HOLD_NEVER },
+		{ .name = "always", .hold = MEMSLOT_HOLD_ALWAYS },
+		{ .name = "auto", .hold = MEMSLOT_HOLD_AUTO },
+		{ .name = "auto+budget", .hold = MEMSLOT_HOLD_AUTO,
+		  .budget_us = BUDGET_US },
+	};
+	struct guest g;
+	unsigned int s;
+	int running, i;
+
+	printf("== 6. hold policy: N fresh adds, then removes, with running vCPUs\n"
+	       "   (medians; one VM, the ways taking turns; plain =\n"
+	       "   KVM_SET_USER_MEMORY_REGION per range)\n");
+	memset(b->mem, 0x5a, RLEN);
+	for (i = 0; i < N_WAYS; i++)
+		w[i].gpa = FRESH_GPA + i * FRESH_STRIDE;
+	for (running = 0; running <= 2; running++) {
+		if (policy_guest(b, &g, running, w))
+			return 1;
+		for (s = 0; s < N_SIZES; s++) {
+			if (policy_cell(b, &g, w, sizes[s], policy_reps(sizes[s])))
+				return 1;
+			policy_lines(running, sizes[s], w);
+		}
+		policy_model(b, &w[3]);
+		for (i = 1; i < N_WAYS; i++)
+			memslot_space_del(b->ms, w[i].space);
+		guest_close(&g);
+	}
+	return 0;
+}
+
+static bool want(int argc, char **argv, int section)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (atoi(argv[i]) == section)
+			return true;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
 	struct bench b = { 0 };
 	int err;
@@ -533,8 +775,11 @@ int main(void)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (b.mem == MAP_FAILED)
 		return 1;
-	err = bench_batches(&b) || bench_scaling(&b) || bench_replace(&b) ||
-	      bench_dirty(&b);
+	err = (want(argc, argv, 1) && bench_batches(&b)) ||
+	      (want(argc, argv, 2) && bench_scaling(&b)) ||
+	      (want(argc, argv, 3) && bench_replace(&b)) ||
+	      (want(argc, argv, 4) && bench_dirty(&b)) ||
+	      (want(argc, argv, 6) && bench_policy(&b));
 	memslot_close(b.ms);
 	return err;
 }

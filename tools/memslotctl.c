@@ -94,13 +94,13 @@ static void print_stats(const struct memslot_space *s)
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_MAX),
 		memslot_space_stat(s, MEMSLOT_STAT_HOLD_NS_TOTAL),
 	};
-	uint64_t d[6], k[6];
+	uint64_t d[6], k[8];
 	int i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 6; i++)
 		d[i] = memslot_space_stat(s, MEMSLOT_STAT_DMA_MAP_CALLS + i);
+	for (i = 0; i < 8; i++)
 		k[i] = memslot_space_stat(s, MEMSLOT_STAT_HOLDS_SPEED + i);
-	}
 
 	if (json) {
 		printf(",\"stats\":{\"commits\":%" PRIu64 ",\"ops\":%" PRIu64
@@ -120,10 +120,10 @@ static void print_stats(const struct memslot_space *s)
 		       d[0], d[1], d[2], d[3], d[4], d[5]);
 		printf("\"hold_policy\":{\"holds_speed\":%" PRIu64
 		       ",\"unheld_budget\":%" PRIu64 ",\"hold_batches\":%" PRIu64
-		       ",\"cost_unheld_step_ns\":%" PRIu64
-		       ",\"cost_held_step_ns\":%" PRIu64
-		       ",\"cost_hold_ns\":%" PRIu64 "}}",
-		       k[0], k[1], k[2], k[3], k[4], k[5]);
+		       ",\"cost_ns\":{\"unheld_set\":%" PRIu64
+		       ",\"unheld_delete\":%" PRIu64 ",\"held_set\":%" PRIu64
+		       ",\"held_delete\":%" PRIu64 ",\"hold\":%" PRIu64 "}}}",
+		       k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
 		return;
 	}
 	printf("    commits %" PRIu64 " ops %" PRIu64 " failed %" PRIu64
@@ -140,9 +140,10 @@ static void print_stats(const struct memslot_space *s)
 	       " calls %" PRIu64 " pages, kept %" PRIu64 " pages, hole %" PRIu64
 	       " pages\n", d[0], d[1], d[2], d[3], d[4], d[5]);
 	printf("    hold policy: held for speed %" PRIu64 ", unheld by budget %"
-	       PRIu64 ", batches %" PRIu64 "; cost unheld %" PRIu64
-	       "us/op held %" PRIu64 "us/op hold %" PRIu64 "us\n",
-	       k[0], k[1], k[2], k[3] / 1000, k[4] / 1000, k[5] / 1000);
+	       PRIu64 ", holds %" PRIu64 "\n", k[0], k[1], k[2]);
+	printf("    cost per slot set/delete: unheld %" PRIu64 "/%" PRIu64
+	       "us, held %" PRIu64 "/%" PRIu64 "us; hold %" PRIu64 "us\n",
+	       k[3] / 1000, k[4] / 1000, k[5] / 1000, k[6] / 1000, k[7] / 1000);
 }
 
 static const char *budget_mode_name(uint32_t mode)
