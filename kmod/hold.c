@@ -63,6 +63,7 @@ void ms_hold_step_done(struct ms_txn *t, u32 k, u64 ns)
 	h->left[kind]--;
 	h->steps[h->held][kind]++;
 	h->steps_ns[h->held][kind] += ns;
+	h->kvm_ns += ns;
 }
 
 static int ms_hold_take(struct ms_txn *t)

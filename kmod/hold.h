@@ -52,6 +52,7 @@ struct ms_txn_hold {
 	u32 steps[2][MS_STEP_KINDS];
 	u64 steps_ns[2][MS_STEP_KINDS];
 	u64 ns_total, ns_max;	/* the holds' lengths */
+	u64 kvm_ns;		/* all steps' time */
 };
 
 void ms_hold_policy_init(struct ms_hold_policy *p);

@@ -378,6 +378,7 @@ static const struct {
 	{ MEMSLOT_A_TXN_HOLD_REASON, offsetof(struct ms_txn, hold.reason), 4 },
 	{ MEMSLOT_A_TXN_HOLD_BATCHES, offsetof(struct ms_txn, hold.batches), 4 },
 	{ MEMSLOT_A_TXN_HOLD_NS_MAX, offsetof(struct ms_txn, hold.ns_max), 8 },
+	{ MEMSLOT_A_TXN_KVM_NS, offsetof(struct ms_txn, hold.kvm_ns), 8 },
 #define MS_DMA_RESULT(attr, field) \
 	{ attr, offsetof(struct ms_txn, dma.cnt.field), 8 }
 	MS_DMA_RESULT(MEMSLOT_A_TXN_DMA_MAP_CALLS, map_calls),

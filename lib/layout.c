@@ -135,7 +135,7 @@ struct memslot_txn {
 	uint32_t held_vcpus;		/* results of the commit */
 	uint64_t hold_ns, commit_ns;
 	uint32_t hold_reason, hold_batches;
-	uint64_t hold_ns_max;
+	uint64_t hold_ns_max, kvm_ns;
 	uint64_t dma[MEMSLOT_STAT_DMA_HOLE_PAGES - MEMSLOT_STAT_DMA_MAP_CALLS + 1];
 	int want_slot_ids;		/* ask for the added ranges' slot ids */
 	int slot_ids_truncated;		/* the reply left them out */
@@ -302,6 +302,9 @@ static int ms_cb_commit(const struct nlmsghdr *nlh, void *arg)
 		case MEMSLOT_A_TXN_HOLD_NS_MAX:
 			t->hold_ns_max = mnl_attr_get_u64(attr);
 			break;
+		case MEMSLOT_A_TXN_KVM_NS:
+			t->kvm_ns = mnl_attr_get_u64(attr);
+			break;
 		case MEMSLOT_A_TXN_DMA_MAP_CALLS ... MEMSLOT_A_TXN_DMA_HOLE_PAGES:
 			t->dma[mnl_attr_get_type(attr) -
 			       MEMSLOT_A_TXN_DMA_MAP_CALLS] = mnl_attr_get_u64(attr);
@@ -422,6 +425,11 @@ uint32_t memslot_txn_hold_batches(const struct memslot_txn *t)
 uint64_t memslot_txn_hold_ns_max(const struct memslot_txn *t)
 {
 	return t->hold_ns_max;
+}
+
+uint64_t memslot_txn_kvm_ns(const struct memslot_txn *t)
+{
+	return t->kvm_ns;
 }
 
 _Static_assert(MEMSLOT_REASON_NO_CHANGE == MEMSLOT_HOLD_REASON_NO_CHANGE &&

@@ -253,6 +253,8 @@ uint64_t memslot_txn_commit_ns(const struct memslot_txn *t);
 uint32_t memslot_txn_hold_reason(const struct memslot_txn *t);
 uint32_t memslot_txn_hold_batches(const struct memslot_txn *t);
 uint64_t memslot_txn_hold_ns_max(const struct memslot_txn *t);
+/* Of memslot_txn_commit_ns(), the time in KVM's slot ioctls (libmemslot 5). */
+uint64_t memslot_txn_kvm_ns(const struct memslot_txn *t);
 /* The reason's name ("speed", "budget"...), or NULL for an unknown one. */
 const char *memslot_hold_reason_name(uint32_t reason);
 
