@@ -617,6 +617,28 @@ TEST_F(lib, memslotctl_text_and_json)
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, ",\"generation\":1}"));
 
+	/* a budget set through the library, as memslotctl shows it */
+	if (!geteuid()) {
+		ASSERT_EQ(0, memslot_space_new(self->ms, "budget", &id));
+		EXPECT_EQ(-EINVAL, memslot_space_set_hold_budget(self->ms, id, 1, 3));
+		ASSERT_EQ(0, memslot_space_set_hold_budget(self->ms, id, 1500,
+							   MEMSLOT_BUDGET_UNHELD));
+		snprintf(want, sizeof(want), "space show %u", id);
+		out = slurp(ctl(want, NULL));
+		EXPECT_NE(NULL, strstr(out, "    hold-budget 1500us budget-mode unheld\n")) TH_LOG("%s", out);
+		snprintf(want, sizeof(want), "-j space show %u", id);
+		out = slurp(ctl(want, NULL));
+		EXPECT_NE(NULL, strstr(out, ",\"hold_budget_us\":1500,\"budget_mode\":\"unheld\"")) TH_LOG("%s", out);
+		/* only the owner's socket may set it */
+		snprintf(want, sizeof(want), "space set %u hold-budget 10", id);
+		out = slurp(ctl(want, NULL));
+		EXPECT_NE(NULL, strstr(out, "Error: space set: ")) TH_LOG("%s", out);
+		EXPECT_NE(NULL, strstr(out, "rc=1"));
+		snprintf(want, sizeof(want), "space set %u hold-budget x", id);
+		out = slurp(ctl(want, NULL));
+		EXPECT_NE(NULL, strstr(out, "Error: \"x\" is not a valid budget (us)")) TH_LOG("%s", out);
+	}
+
 	/* one-shot: an error is shown with the kernel's words, exit 1 */
 	out = slurp(ctl("space del 2147483645", NULL));
 	EXPECT_NE(NULL, strstr(out, "Error: space del: space 2147483645: no such space for this socket (attribute MEMSLOT_A_SPACE_ID)")) TH_LOG("%s", out);

@@ -166,9 +166,11 @@ static int print_space(const struct memslot_space *s, void *arg)
 		if (memslot_space_dirty_protect(s))
 			printf(",\"dirty_log_protect\":%u",
 			       memslot_space_dirty_protect(s));
-		printf(",\"hold_budget_us\":%" PRIu32 ",\"budget_mode\":\"%s\"",
-		       memslot_space_hold_budget_us(s),
-		       budget_mode_name(memslot_space_budget_mode(s)));
+		if (memslot_space_hold_budget_us(s))
+			printf(",\"hold_budget_us\":%" PRIu32
+			       ",\"budget_mode\":\"%s\"",
+			       memslot_space_hold_budget_us(s),
+			       budget_mode_name(memslot_space_budget_mode(s)));
 		if (stats)
 			print_stats(s);
 		printf("}");
@@ -193,7 +195,7 @@ static int print_space(const struct memslot_space *s, void *arg)
 	return 0;
 }
 
-static int parse_id(const char *s, uint32_t *id)
+static int parse_u32(const char *s, const char *what, uint32_t *out)
 {
 	char *end;
 	unsigned long v;
@@ -201,11 +203,16 @@ static int parse_id(const char *s, uint32_t *id)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || *end || !*s || v > UINT32_MAX) {
-		fprintf(stderr, "Error: \"%s\" is not a valid space id\n", s);
+		fprintf(stderr, "Error: \"%s\" is not a valid %s\n", s, what);
 		return -1;
 	}
-	*id = v;
+	*out = v;
 	return 0;
+}
+
+static int parse_id(const char *s, uint32_t *id)
+{
+	return parse_u32(s, "space id", id);
 }
 
 static int space_list(struct cmd_ctx *c)
@@ -286,9 +293,11 @@ static int space_set(struct cmd_ctx *c)
 	us = memslot_space_hold_budget_us(s);
 	memslot_space_free(s);
 	for (i = 1; i < c->argc; i += 2) {
-		if (!strcmp(c->argv[i], "hold-budget") &&
-		    !parse_id(c->argv[i + 1], &us))
+		if (!strcmp(c->argv[i], "hold-budget")) {
+			if (parse_u32(c->argv[i + 1], "budget (us)", &us))
+				return 1;
 			continue;
+		}
 		if (!strcmp(c->argv[i], "budget-mode") &&
 		    (!strcmp(c->argv[i + 1], "split") ||
 		     !strcmp(c->argv[i + 1], "unheld"))) {
@@ -555,7 +564,7 @@ int main(int argc, char **argv)
 {
 	const char *batch = NULL;
 	struct memslot *ms;
-	char *args[4];
+	char *args[8];
 	int i, err, ret;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -570,7 +579,7 @@ int main(int argc, char **argv)
 		else
 			return usage(stderr), 1;
 	}
-	if (!batch && (argc - i < 1 || argc - i > 4))
+	if (!batch && (argc - i < 1 || argc - i > 8))
 		return usage(stderr), 1;
 	err = memslot_open(&ms);
 	if (err) {
