@@ -491,7 +491,8 @@ static bool walk_progress(struct walk_loop *l)
 	return l->trips != start;
 }
 
-TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 240)
+/* 2000 pinning commits: over 4 minutes on the debug kernel under TCG */
+TEST_F_TIMEOUT(dma, neighbour_churn_under_dma, 900)
 {
 	struct walk_loop l = { .e = &self->e, .mem = self->mem, .gpa = K_GPA,
 			       .pages = 2 }; /* the first page only */

@@ -217,7 +217,8 @@ static int dump_with_change(struct nlc *c, struct nlc *other, bool change,
 	return chunks;
 }
 
-TEST_F(genl, interrupted_dump_is_flagged)
+/* 1500 spaces: minutes on the debug kernel under TCG (a liveness bound) */
+TEST_F_TIMEOUT(genl, interrupted_dump_is_flagged, 300)
 {
 	struct nlc other;
 	bool intr;

@@ -642,7 +642,8 @@ static int stage_adds(FIXTURE_DATA(staged) *self, bool bad)
 	return err;
 }
 
-TEST_F(staged, three_thousand_ops_in_one_commit)
+/* thousands of ops: minutes on the debug kernel under TCG */
+TEST_F_TIMEOUT(staged, three_thousand_ops_in_one_commit, 300)
 {
 	struct nlc listener;
 	struct nlc_result ev;
@@ -720,7 +721,7 @@ static int range_dump_intr(FIXTURE_DATA(staged) *self, bool change)
 	return chunks > 2 ? intr : -1;
 }
 
-TEST_F(staged, range_dump_across_a_commit_is_flagged)
+TEST_F_TIMEOUT(staged, range_dump_across_a_commit_is_flagged, 300)
 {
 	if (geteuid())
 		SKIP(return, "dumping another socket's space needs CAP_SYS_ADMIN");
