@@ -214,7 +214,8 @@ static void expect_clean(struct __test_metadata *_metadata,
  * hold is needed for correctness (auto may hold for speed, as the vCPU
  * runs: every hold here must say so).
  */
-TEST_F_TIMEOUT(atomic, neighbour_churn, 240)
+/* 2000 commits under a running vCPU: minutes on the debug kernel under TCG */
+TEST_F_TIMEOUT(atomic, neighbour_churn, 600)
 {
 	struct nlc_op add[2] = {
 		NLC_ADD(R_GPA - NB_LEN, NB_LEN, 0, 0, 0),
