@@ -125,7 +125,8 @@ TEST_F(mod, unload_refused_while_a_space_lives)
 	EXPECT_TRUE(family_present());
 }
 
-TEST_F(mod, fifty_reloads_leave_no_trace)
+/* 50 reloads: minutes on the debug kernel under TCG (a liveness bound) */
+TEST_F_TIMEOUT(mod, fifty_reloads_leave_no_trace, 300)
 {
 	int kmsg = kmsg_tail(), i;
 	struct nlc_result r;

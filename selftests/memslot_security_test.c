@@ -541,7 +541,8 @@ static int foreign_messages(uint32_t base, int n)
  * errors at once each read only their own texts (on 6.1, where netlink
  * has no per-request buffer, the module keeps one per thread).
  */
-TEST_F(sec, error_messages_are_per_request)
+/* 6000 formatted errors: minutes on the debug kernel under TCG */
+TEST_F_TIMEOUT(sec, error_messages_are_per_request, 300)
 {
 	pid_t pids[2];
 	int i, status;
