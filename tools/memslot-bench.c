@@ -82,6 +82,19 @@ static int space_for(struct bench *b, struct guest *g, uint32_t slots,
 	return err;
 }
 
+/* Commit @t: us, or -1 (@t freed) with the kernel's message printed. */
+static double timed_commit(struct bench *b, struct memslot_txn *t)
+{
+	double t0 = now_us();
+
+	if (memslot_txn_commit(t)) {
+		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
+		memslot_txn_free(t);
+		return -1;
+	}
+	return now_us() - t0;
+}
+
 /* N 4 KiB ranges, 8 KiB apart, in one transaction; ids to @ids. */
 static double memslot_adds(struct bench *b, uint32_t space, uint32_t backing,
 			   uint64_t base, unsigned int n, uint32_t *ids)
@@ -93,13 +106,9 @@ static double memslot_adds(struct bench *b, uint32_t space, uint32_t backing,
 	for (i = 0; i < n; i++)
 		memslot_txn_add(t, base + i * 8 * KB, 4 * KB, backing,
 				(i * 4 * KB) % MEM_SIZE, 0);
-	t0 = now_us();
-	if (memslot_txn_commit(t)) {
-		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
-		memslot_txn_free(t);
+	t0 = timed_commit(b, t);
+	if (t0 < 0)
 		return -1;
-	}
-	t0 = now_us() - t0;
 	for (i = 0; ids && i < n; i++)
 		ids[i] = memslot_txn_added_id(t, i);
 	memslot_txn_free(t);
@@ -635,13 +644,9 @@ static double fresh_commit(struct bench *b, struct policy_way *w,
 		else
 			memslot_txn_remove(t, ids[i]);
 	}
-	t0 = now_us();
-	if (memslot_txn_commit(t)) {
-		fprintf(stderr, "memslot-bench: %s\n", memslot_errmsg(b->ms));
-		memslot_txn_free(t);
+	t0 = timed_commit(b, t);
+	if (t0 < 0)
 		return -1;
-	}
-	t0 = now_us() - t0;
 	for (i = 0; add && i < n; i++)
 		ids[i] = memslot_txn_added_id(t, i);
 	if (memslot_txn_hold_ns_max(t) / 1e3 > w->pause_us)
